@@ -1,0 +1,3 @@
+from manila_ssm.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,106 @@
+"""``ssm-conformance``: a thin command line over the library.
+
+Each command module registers its own subcommands (``register(groups)``) and
+implements them as ``handler(args, out, err) -> int``. This module only wires
+them up and turns expected errors into messages.
+
+Exit codes: 0 success, 1 findings or failed requirements, 2 usage or input
+error, 3 an internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from manila_ssm.errors import SpecError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+# Every module here defines ``register(groups: CommandGroups) -> None``.
+_COMMAND_MODULES: tuple[str, ...] = ()
+
+BUG_REPORT_HINT = (
+    "this is a bug in ssm-conformance; please report it with the command line "
+    "and the traceback above"
+)
+
+
+class UsageError(Exception):
+    """A command line or input that cannot be acted on; the message says what to change."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandGroups:
+    """Where command modules add their subcommands: top level, and under ``spec``."""
+
+    top: argparse._SubParsersAction
+    spec: argparse._SubParsersAction
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's usage errors exit 2, as ours do
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ssm-conformance",
+        description=(
+            "Conformance suite and spec toolkit for OpenStack Manila's "
+            "Share Server Migration API."
+        ),
+        epilog="Exit codes: 0 ok, 1 findings or failed requirements, 2 usage or input error, 3 bug.",
+    )
+    top = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    spec_parser = top.add_parser("spec", help="build, check, compare and render the contract")
+    spec = spec_parser.add_subparsers(dest="spec_command", metavar="SPEC_COMMAND", parser_class=_Parser)
+    groups = CommandGroups(top=top, spec=spec)
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(groups)
+    return parser
+
+
+def run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
+    """Parse ``argv`` and run the command, writing to the given streams."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(err)
+        return EXIT_USAGE
+    try:
+        return handler(args, out, err)
+    except SpecError as error:
+        for finding in error.findings:
+            print(finding.format(), file=err)
+        return EXIT_USAGE
+    except UsageError as error:
+        print(f"ssm-conformance: error: {error}", file=err)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("ssm-conformance: interrupted", file=err)
+        return 130
+    except Exception:  # noqa: BLE001 - the one place an unexpected crash becomes a message
+        traceback.print_exc(file=err)
+        print(f"ssm-conformance: internal error: {BUG_REPORT_HINT}", file=err)
+        return EXIT_INTERNAL
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(argv, sys.stdout, sys.stderr)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
