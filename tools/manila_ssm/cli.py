@@ -27,8 +27,9 @@ EXIT_INTERNAL = 3
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
-# Every module here defines ``register(groups: CommandGroups) -> None``.
-_COMMAND_MODULES: tuple[str, ...] = ()
+# Every module here defines ``register(groups: CommandGroups) -> None``; one per line.
+_COMMAND_MODULES: tuple[str, ...] = (
+)
 
 BUG_REPORT_HINT = (
     "this is a bug in ssm-conformance; please report it with the command line "
