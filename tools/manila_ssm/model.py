@@ -78,7 +78,7 @@ class BodyNode:
 
 @dataclass(frozen=True, slots=True)
 class VersionNote:
-    kind: Literal["versionadded", "versionchanged", "deprecated"]
+    kind: Literal["versionadded", "versionchanged", "deprecated", "versionremoved"]
     version: str
     text: str
     location: Location

@@ -1,0 +1,69 @@
+"""Per-parse state: the tree root, the findings so far, and the files read once per parse.
+
+One ``Context`` lives for exactly one call of :func:`manila_ssm.apiref.parse`;
+nothing is cached across parses (os-api-ref's module-global YAML cache is the
+thing to avoid).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from manila_ssm.apiref import rules
+from manila_ssm.apiref._files import StatusDef, load_parameters, load_status_codes
+from manila_ssm.errors import Finding, Location, SpecError
+from manila_ssm.model import ParameterDef
+
+
+@dataclass(slots=True)
+class Context:
+    root: Path
+    findings: list[Finding] = field(default_factory=list)
+    included: set[Path] = field(default_factory=set)
+    parameter_files: dict[Path, dict[str, ParameterDef] | None] = field(default_factory=dict)
+    status_files: dict[Path, dict[int, StatusDef] | None] = field(default_factory=dict)
+
+    def path(self, source: str | Path) -> Path:
+        """An absolute path for a docutils source (which may be relative to the working directory)."""
+        return Path(source).resolve()
+
+    def display(self, path: str | Path) -> str:
+        """``path`` relative to the tree root when it lies inside it, else absolute."""
+        resolved = self.path(path)
+        try:
+            return resolved.relative_to(self.root).as_posix()
+        except ValueError:
+            return resolved.as_posix()
+
+    def locate(self, source: str | Path | None, line: int | None) -> Location:
+        return Location(self.display(source) if source else "<unknown>", line)
+
+    def beside(self, source: str, name: str) -> Path:
+        """A file named by a directive, resolved relative to the page that names it."""
+        return (self.path(source).parent / name).resolve()
+
+    def add(self, finding: Finding) -> None:
+        self.findings.append(finding)
+
+    def parameters(self, path: Path, at: Location) -> dict[str, ParameterDef] | None:
+        if path not in self.parameter_files:
+            self.parameter_files[path] = self._load(load_parameters, path, at, "parameters")
+        return self.parameter_files[path]
+
+    def statuses(self, path: Path, at: Location) -> dict[int, StatusDef] | None:
+        if path not in self.status_files:
+            self.status_files[path] = self._load(load_status_codes, path, at, "status")
+        return self.status_files[path]
+
+    def _load(self, loader, path: Path, at: Location, kind: str):  # type: ignore[no-untyped-def]
+        if not path.is_file():
+            self.add(rules.finding("source-missing-file", at, f"the {kind} file `{self.display(path)}` does not exist"))
+            return None
+        try:
+            loaded, findings = loader(path, self.display(path))
+        except SpecError as error:
+            self.findings.extend(error.findings)
+            return None
+        self.findings.extend(findings)
+        return loaded

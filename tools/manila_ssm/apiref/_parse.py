@@ -1,0 +1,106 @@
+"""``parse``: an os-api-ref page or tree into an :class:`~manila_ssm.model.ApiRef`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docutils import utils
+
+from manila_ssm.apiref import rules
+from manila_ssm.apiref._context import Context
+from manila_ssm.apiref._operations import build_operation
+from manila_ssm.apiref._rst import parse_document
+from manila_ssm.apiref._walk import Walked, walk
+from manila_ssm.errors import Location, Severity, SpecError
+from manila_ssm.model import Admonition, ApiRef, Operation, Section
+
+_PAGE_SUFFIXES = (".inc", ".rst")
+
+
+def _page_and_root(source: Path) -> tuple[Path, Path, bool]:
+    """The file to read, the tree root, and whether it is a whole tree (index.rst)."""
+    if source.is_dir():
+        return source / "index.rst", source, True
+    return source, source.parent, source.name == "index.rst"
+
+
+def _read_page(ctx: Context, page: Path) -> Walked | None:
+    try:
+        text = page.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        ctx.add(rules.finding("source-missing-file", Location(ctx.display(page)), f"cannot read the page: {reason}"))
+        return None
+    dependencies = utils.DependencyList()
+    document, findings = parse_document(page, text, ctx.locate, dependencies)
+    ctx.findings.extend(findings)
+    ctx.included.update(ctx.path(name) for name in dependencies.list)
+    return walk(document)
+
+
+def _orphans(ctx: Context, root: Path, index: Path) -> list[Path]:
+    """Pages of the tree that no ``include`` reaches (os-api-ref trees keep every page beside index.rst)."""
+    pages = sorted(p.resolve() for p in root.rglob("*") if p.suffix in _PAGE_SUFFIXES and p.is_file())
+    return [p for p in pages if p != index.resolve() and p not in ctx.included]
+
+
+def _sections(ctx: Context, walked: Walked) -> list[Section]:
+    result = []
+    for raw in walked.sections:
+        notes = tuple(
+            Admonition(n.tagname, n.astext().strip(), ctx.locate(n.source or raw.source, n.line)) for n in raw.admonitions
+        )
+        result.append(Section(raw.title, raw.description, ctx.locate(raw.source, raw.line), notes))
+    return result
+
+
+def parse(source: Path, *, strict: bool = False) -> ApiRef:
+    """Parse an os-api-ref page (``.inc``/``.rst``), a tree's ``index.rst``, or a folder holding one.
+
+    Defects come back as ``ApiRef.findings``. Input that cannot be modelled
+    (a missing file, malformed YAML or JSON) raises ``SpecError`` carrying every
+    such finding of the run; with ``strict`` every error-severity finding does.
+    Locations are relative to the tree root (the folder of ``source``).
+    """
+    source = Path(source)
+    page, root, tree = _page_and_root(source)
+    ctx = Context(root.resolve())
+    walked: list[Walked] = []
+    first = _read_page(ctx, page)
+    if first is not None:
+        walked.append(first)
+        if tree:
+            for orphan in _orphans(ctx, root, page):
+                ctx.add(
+                    rules.finding(
+                        "page-not-included", Location(ctx.display(orphan)),
+                        f"`{ctx.display(orphan)}` is not included by `{ctx.display(page)}`; parsed on its own",
+                    )
+                )
+                extra = _read_page(ctx, orphan)
+                if extra is not None:
+                    walked.append(extra)
+    operations: list[Operation] = []
+    sections: list[Section] = []
+    for result in walked:
+        for raw in result.operations:
+            operations.append(build_operation(ctx, raw))
+        sections.extend(_sections(ctx, result))
+        for stray in result.stray_methods:
+            ctx.add(
+                rules.finding(
+                    "method-outside-section", ctx.locate(stray.source, stray.line),
+                    "this rest_method is not directly inside a titled section, so it names no operation",
+                )
+            )
+    fatal = [f for f in ctx.findings if rules.is_fatal(f) or (strict and f.severity >= Severity.ERROR)]
+    if fatal:
+        raise SpecError(fatal)
+    return ApiRef(
+        root=ctx.root.as_posix(),
+        title=walked[0].title if walked else "",
+        operations=tuple(operations),
+        sections=tuple(sections),
+        parameter_files=tuple(ctx.display(p) for p, table in ctx.parameter_files.items() if table is not None),
+        findings=tuple(ctx.findings),
+    )

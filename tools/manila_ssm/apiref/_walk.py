@@ -1,0 +1,140 @@
+"""From a doctree to raw operations and sections: which directive belongs to which operation.
+
+A section whose direct children include a ``rest_method`` is an operation; its
+title is the operation's title. Everything inside it (down to, but not into,
+nested operation sections) belongs to it, and each directive remembers the
+title of the innermost subsection it sits in ("Request", "Response example"),
+which later decides request versus response. ``Operation.section`` (the tag) is
+the title of the outermost section that starts in the same file as the
+``rest_method``, i.e. the page's top-level title; failing that, the nearest
+enclosing section that is not an operation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from docutils import nodes
+
+from manila_ssm.apiref._directives import DirectiveData, apiref_node
+
+
+@dataclass(frozen=True, slots=True)
+class Scoped:
+    """A directive or admonition node inside an operation, with its innermost subsection title."""
+
+    node: nodes.Element
+    subsection: str | None
+
+
+@dataclass(slots=True)
+class RawOperation:
+    title: str
+    tag: str
+    method: DirectiveData
+    description: str
+    items: list[Scoped] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RawSection:
+    title: str
+    description: str
+    source: str
+    line: int
+    admonitions: tuple[nodes.Element, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Walked:
+    title: str
+    operations: tuple[RawOperation, ...]
+    sections: tuple[RawSection, ...]
+    stray_methods: tuple[DirectiveData, ...]
+
+
+def _title(section: nodes.section) -> str:
+    first = section.children[0] if section.children else None
+    return first.astext().strip() if isinstance(first, nodes.title) else ""
+
+
+def _is_method(node: nodes.Node) -> bool:
+    return isinstance(node, apiref_node) and node.data.name == "rest_method"
+
+
+def _methods(section: nodes.section) -> list[apiref_node]:
+    return [child for child in section.children if _is_method(child)]
+
+
+def is_item(node: nodes.Node) -> bool:
+    return (isinstance(node, apiref_node) and not _is_method(node)) or isinstance(node, nodes.Admonition)
+
+
+def _description(section: nodes.section) -> str:
+    """The prose directly in a section: paragraphs and lists, not directives or subsections."""
+    parts = [
+        child.astext().strip()
+        for child in section.children
+        if isinstance(child, (nodes.paragraph, nodes.bullet_list, nodes.enumerated_list, nodes.block_quote))
+    ]
+    return "\n\n".join(part for part in parts if part)
+
+
+def _items(section: nodes.section, subsection: str | None) -> list[tuple[nodes.Node, str | None]]:
+    """Nodes of ``section`` in document order with their innermost subsection title."""
+    found: list[tuple[nodes.Node, str | None]] = []
+    for child in section.children:
+        if isinstance(child, nodes.section):
+            if not _methods(child):
+                found.extend(_items(child, _title(child)))
+        elif _is_method(child) or is_item(child):
+            found.append((child, subsection))
+        elif isinstance(child, nodes.Element):
+            found.extend((node, subsection) for node in child.findall(include_self=False) if is_item(node))
+    return found
+
+
+def _tag(section: nodes.section, source: str) -> str:
+    chain = []
+    parent = section.parent
+    while isinstance(parent, nodes.section):
+        chain.append(parent)
+        parent = parent.parent
+    same_file = [s for s in chain if s.source == source]
+    if same_file:
+        return _title(same_file[-1])
+    plain = [s for s in chain if not _methods(s)]
+    return _title(plain[0]) if plain else _title(section)
+
+
+def walk(document: nodes.document) -> Walked:
+    operations: list[RawOperation] = []
+    sections: list[RawSection] = []
+    for section in document.findall(nodes.section):
+        methods = _methods(section)
+        if not methods:
+            admonitions = tuple(c for c in section.children if isinstance(c, nodes.Admonition))
+            sections.append(
+                RawSection(_title(section), _description(section), str(section.source), int(section.line or 1), admonitions)
+            )
+            continue
+        title = _title(section)
+        current: RawOperation | None = None
+        pending: list[Scoped] = []
+        for node, subsection in _items(section, None):
+            if _is_method(node):
+                data = node.data
+                current = RawOperation(title, _tag(section, data.source), data, _description(section))
+                current.items.extend(pending)
+                pending.clear()
+                operations.append(current)
+            elif current is None:
+                pending.append(Scoped(node, subsection))
+            else:
+                current.items.append(Scoped(node, subsection))
+    placed = {id(op.method) for op in operations}
+    stray = tuple(
+        node.data for node in document.findall(apiref_node) if _is_method(node) and id(node.data) not in placed
+    )
+    top = next(iter(document.findall(nodes.section)), None)
+    return Walked(_title(top) if top is not None else "", tuple(operations), tuple(sections), stray)
