@@ -1,0 +1,141 @@
+"""``spec diff`` on the command line: formats, exit codes, ignore files, input errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from manila_ssm import cli
+
+HERE = Path(__file__).parent
+RENAME = HERE / "cases" / "response-field-renamed"
+IGNORES = HERE / "ignores"
+
+
+def run(*argv: str | Path) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        code = cli.run([str(a) for a in argv], out, err)
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_breaking_change_exits_1_and_text_names_both_places() -> None:
+    code, out, _ = run("spec", "diff", RENAME / "old.json", RENAME / "new.json")
+    assert code == cli.EXIT_FINDINGS
+    assert "[response-field-renamed]" in out and "1 breaking" in out
+    assert "old: /components/schemas/ShareServersActionMigrationCheckResponse/properties/compatible" in out
+    assert "new: /components/schemas/ShareServersActionMigrationCheckResponse/properties/is_compatible" in out
+
+
+def test_non_breaking_change_exits_0() -> None:
+    case = HERE / "cases" / "request-field-optional"
+    code, out, _ = run("spec", "diff", case / "old.json", case / "new.json")
+    assert code == cli.EXIT_OK
+    assert "0 breaking" in out and "[request-field-optional]" in out
+
+
+def test_json_output_carries_pointers_and_operation_ids() -> None:
+    code, out, _ = run("spec", "diff", RENAME / "old.json", RENAME / "new.json", "--format", "json")
+    report = json.loads(out)
+    assert code == cli.EXIT_FINDINGS
+    assert report["summary"] == {"breaking": 1, "ignored": 0, "non_breaking": 0}
+    change = report["breaking"][0]
+    assert change["action"] == "migration_check"
+    assert change["old"]["operationId"] == change["new"]["operationId"] == "share-servers/id/action:post"
+
+
+def test_markdown_output_is_a_table_for_a_ci_comment(tmp_path: Path) -> None:
+    target = tmp_path / "diff.md"
+    code, out, _ = run("spec", "diff", RENAME / "old.json", RENAME / "new.json", "--format", "markdown", "-o", target)
+    text = target.read_text(encoding="utf-8")
+    assert code == cli.EXIT_FINDINGS and out == ""
+    assert text.startswith("### :x: API diff")
+    assert "| `response-field-renamed` |" in text
+
+
+def test_ignore_file_with_reason_lets_the_gate_pass() -> None:
+    code, out, _ = run("spec", "diff", RENAME / "old.json", RENAME / "new.json", "--ignore", IGNORES / "accepts-rename.yaml")
+    assert code == cli.EXIT_OK
+    assert "1 breaking but ignored" in out and "the old name never shipped" in out
+
+
+def test_unused_ignore_entry_is_reported() -> None:
+    code, out, err = run("spec", "diff", RENAME / "old.json", RENAME / "new.json", "--ignore", IGNORES / "unused-entry.yaml")
+    assert code == cli.EXIT_OK
+    assert "unused-entry.yaml:4: ignore entry matched no breaking change" in out
+    assert "unused-entry.yaml:4: unused ignore entry (operation-removed)" in err
+
+
+@pytest.mark.parametrize(("ignore", "messages"), [
+    ("missing-reason.yaml", ["missing-reason.yaml:1: error: ignore entry without a reason",
+                             "missing-reason.yaml:3: error: unknown rule 'no-such-rule'"]),
+    ("not-a-list.yaml", ["not-a-list.yaml:1: error: the ignore file must be a YAML list"]),
+    ("bad-syntax.yaml", ["bad-syntax.yaml:3: error: invalid YAML"]),
+])
+def test_bad_ignore_file_is_an_input_error(ignore: str, messages: list[str]) -> None:
+    code, _, err = run("spec", "diff", RENAME / "old.json", RENAME / "new.json", "--ignore", IGNORES / ignore)
+    assert code == cli.EXIT_USAGE
+    for message in messages:
+        assert message in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("text", "suffix", "message"), [
+    ('{"openapi": "3.1.0",\n  "paths": {,}}\n', ".json", "bad.json:2: error: invalid JSON: Expecting property name"),
+    ("openapi: 3.1.0\npaths:\n  /x: [\n", ".yaml", "bad.yaml:4: error: invalid YAML"),
+    ('{"swagger": "2.0"}', ".json", "bad.json: error: not an OpenAPI document"),
+    ('{"openapi": "3.1.0", "paths": {"/x": {"get": {"responses": {"200": {"$ref": "#/nowhere"}}}}}}', ".json",
+     "bad.json#/paths/~1x/get/responses/200: error: $ref '#/nowhere' points to nothing"),
+    ("not json", ".txt", "not an OpenAPI file (.json, .yaml)"),
+])
+def test_bad_document_is_an_input_error(tmp_path: Path, text: str, suffix: str, message: str) -> None:
+    bad = tmp_path / f"bad{suffix}"
+    bad.write_text(text, encoding="utf-8")
+    code, _, err = run("spec", "diff", bad, RENAME / "new.json")
+    assert code == cli.EXIT_USAGE
+    assert message in err.replace(str(tmp_path) + "/", "")
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv", [
+    ("spec", "diff", "no-such.json", str(RENAME / "new.json")),
+    ("spec", "diff", str(RENAME / "old.json")),
+    ("spec", "diff", "HEAD~999:x.json", str(RENAME / "new.json")),
+])
+def test_usage_errors_exit_2(argv: tuple[str, ...]) -> None:
+    code, _, err = run(*argv)
+    assert code == cli.EXIT_USAGE
+    assert "error:" in err and "Traceback" not in err
+
+
+def test_rules_lists_every_rule_with_its_class() -> None:
+    code, out, _ = run("spec", "diff", "--rules")
+    assert code == cli.EXIT_OK
+    assert any(line.split()[:2] == ["action-removed", "breaking"] for line in out.splitlines())
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid",
+                    "-c", "commit.gpgsign=false", *args], check=True, capture_output=True)
+
+
+def test_git_revisions_of_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    (repo / "spec").mkdir(parents=True)
+    _git(repo, "init", "-q")
+    for source in ("old.json", "new.json"):
+        (repo / "spec" / "api.json").write_bytes((RENAME / source).read_bytes())
+        _git(repo, "add", "spec/api.json")
+        _git(repo, "commit", "-q", "-m", source)
+    monkeypatch.chdir(repo)
+    code, out, _ = run("spec", "diff", "HEAD~1:spec/api.json", "HEAD:spec/api.json", "--format", "json")
+    assert code == cli.EXIT_FINDINGS
+    assert json.loads(out)["breaking"][0]["rule"] == "response-field-renamed"
+    code, _, err = run("spec", "diff", "HEAD:spec/missing.json", "HEAD:spec/api.json")
+    assert code == cli.EXIT_USAGE and "has no 'spec/missing.json'" in err

@@ -1,0 +1,112 @@
+"""The dispatcher: match two surfaces and run every rule on every matched pair."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from manila_ssm.diff import _endpoint_rules, _schema_rules  # noqa: F401 - they register the rules
+from manila_ssm.diff._fields import walk
+from manila_ssm.diff._registry import RULES, Draft, Scope
+from manila_ssm.diff._resolve import Node, Resolver
+from manila_ssm.diff._surface import Endpoint, Operation, surface
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """Where a change is in one document: a JSON pointer and the operation's id there."""
+
+    pointer: str
+    operation_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One difference between the documents, classified by its rule."""
+
+    rule: str
+    breaking: bool
+    message: str
+    operation: str
+    action: str | None
+    subject: str
+    old: Side
+    new: Side
+
+    @property
+    def location(self) -> str:
+        """The name ignore files match: ``METHOD /path [action] subject``."""
+        action = f" [{self.action}]" if self.action else ""
+        return f"{self.operation}{action} {self.subject}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule, "breaking": self.breaking, "message": self.message,
+            "location": self.location, "operation": self.operation, "action": self.action,
+            "subject": self.subject,
+            "old": {"pointer": self.old.pointer, "operationId": self.old.operation_id},
+            "new": {"pointer": self.new.pointer, "operationId": self.new.operation_id},
+        }
+
+
+def compare(old: Mapping[str, Any], new: Mapping[str, Any], *, old_name: str = "OLD",
+            new_name: str = "NEW") -> list[Change]:
+    """Every change from ``old`` to ``new``: breaking ones first, then by location."""
+    old_resolver, new_resolver = Resolver(old, old_name), Resolver(new, new_name)
+    old_ops, new_ops = surface(old, old_resolver), surface(new, new_resolver)
+    changes: list[Change] = []
+    for key in sorted(old_ops.keys() | new_ops.keys()):
+        old_op, new_op = old_ops.get(key), new_ops.get(key)
+        if old_op is None or new_op is None:
+            present = old_op or new_op
+            assert present is not None
+            changes.extend(_run("document", (old_op, new_op), present, present, None, ""))
+            continue
+        changes.extend(_run("operation", (old_op, new_op), old_op, new_op, None, ""))
+        for action in old_op.endpoints.keys() & new_op.endpoints.keys():
+            changes.extend(_endpoint_changes(
+                old_op.endpoints[action], new_op.endpoints[action], old_resolver, new_resolver))
+    return sorted(changes, key=lambda c: (not c.breaking, c.operation, c.action or "", c.subject, c.rule))
+
+
+def _run(scope: Scope, arguments: Iterable[Any], old_at: Operation | Endpoint, new_at: Operation | Endpoint,
+         action: str | None, prefix: str) -> Iterator[Change]:
+    arguments = tuple(arguments)
+    for rule_id, rule in RULES.items():
+        if rule.scope == scope:
+            for draft in rule.check(*arguments):
+                yield _finish(rule_id, draft, old_at, new_at, action, prefix)
+
+
+def _finish(rule_id: str, draft: Draft, old_at: Operation | Endpoint, new_at: Operation | Endpoint,
+            action: str | None, prefix: str) -> Change:
+    old_id = "" if draft.old_pointer == "/paths" else old_at.operation_id
+    new_id = "" if draft.new_pointer == "/paths" else new_at.operation_id
+    return Change(
+        rule=rule_id, breaking=RULES[rule_id].breaking, message=f"{prefix}{draft.message}",
+        operation=f"{new_at.method} {new_at.path}", action=draft.action or action, subject=f"{prefix}{draft.subject}",
+        old=Side(draft.old_pointer or old_at.pointer, old_id),
+        new=Side(draft.new_pointer or new_at.pointer, new_id),
+    )
+
+
+def _endpoint_changes(old: Endpoint, new: Endpoint, old_resolver: Resolver, new_resolver: Resolver) -> Iterator[Change]:
+    yield from _run("endpoint", (old, new), old, new, new.action, "")
+    yield from _schema_changes("request", old.request, new.request, (old.pointer, new.pointer),
+                               old, new, old_resolver, new_resolver, "")
+    for code in sorted(old.responses.keys() & new.responses.keys()):
+        where = (f"{old.responses_pointer}/{code}", f"{new.responses_pointer}/{code}")
+        yield from _schema_changes("response", old.responses[code], new.responses[code], where,
+                                   old, new, old_resolver, new_resolver, f"status {code}: ")
+
+
+def _schema_changes(scope: Scope, old: Node | None, new: Node | None, where: tuple[str, str],
+                    old_ep: Endpoint, new_ep: Endpoint, old_resolver: Resolver, new_resolver: Resolver,
+                    prefix: str) -> Iterator[Change]:
+    if old is None and new is None:
+        return
+    # a body that appeared or vanished compares against an empty schema where it would be
+    old_node, new_node = old or Node({}, where[0]), new or Node({}, where[1])
+    for pair in walk(old_node, new_node, old_resolver, new_resolver):
+        yield from _run(scope, (pair,), old_ep, new_ep, new_ep.action, prefix)

@@ -1,0 +1,121 @@
+"""Walking a request or response schema of two documents side by side.
+
+Fields are named by their dotted path in the body (``migration_check.host``,
+``share_servers[].id``); the walk pairs nodes that exist in both schemas and
+leaves additions and removals to the rules, which look at each pair's
+``properties``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from manila_ssm.diff._resolve import Node, Resolver, escape
+
+_MAX_DEPTH = 40  # recursive schemas: stop well before Python does
+
+
+@dataclass(frozen=True, slots=True)
+class FieldPair:
+    """One field present in both schemas."""
+
+    field: str
+    old: Node
+    new: Node
+    old_resolver: Resolver
+    new_resolver: Resolver
+
+    def properties(self, side: str) -> dict[str, Node]:
+        node, resolver = (self.old, self.old_resolver) if side == "old" else (self.new, self.new_resolver)
+        return {
+            name: resolver.node(raw, f"{node.pointer}/properties/{escape(name)}")
+            for name, raw in (node.schema.get("properties") or {}).items()
+        }
+
+    def required(self, side: str) -> frozenset[str]:
+        node = self.old if side == "old" else self.new
+        return frozenset(node.schema.get("required") or ())
+
+    def child(self, name: str) -> str:
+        return f"{self.field}.{name}" if self.field else name
+
+    @property
+    def label(self) -> str:
+        return self.field or "(body)"
+
+
+def json_types(schema: Mapping[str, Any]) -> frozenset[str]:
+    """The JSON types a schema accepts by its ``type``; empty means any type."""
+    declared = schema.get("type")
+    if declared is None:
+        types: set[str] = {"object"} if "properties" in schema else set()
+    else:
+        types = {declared} if isinstance(declared, str) else set(declared)
+    if types and schema.get("nullable") is True:  # OpenAPI 3.0 spelling
+        types.add("null")
+    return frozenset(types)
+
+
+def accepts_all_of(wider: frozenset[str], narrower: frozenset[str]) -> bool:
+    """Whether every value of the ``narrower`` types is of one of the ``wider`` types."""
+    if not wider:
+        return True
+    if not narrower:
+        return False
+    return all(t in wider or (t == "integer" and "number" in wider) for t in narrower)
+
+
+def walk(old: Node, new: Node, old_resolver: Resolver, new_resolver: Resolver) -> Iterator[FieldPair]:
+    """Every pair of nodes at the same field of the two schemas, the body first."""
+    seen: set[tuple[str, str]] = set()
+    stack = [FieldPair("", old, new, old_resolver, new_resolver)]
+    while stack:
+        pair = stack.pop()
+        if (pair.old.pointer, pair.new.pointer, pair.field) in seen or pair.field.count(".") > _MAX_DEPTH:
+            continue
+        seen.add((pair.old.pointer, pair.new.pointer, pair.field))
+        yield pair
+        stack.extend(reversed(list(_children(pair))))
+
+
+def _children(pair: FieldPair) -> Iterator[FieldPair]:
+    old_props, new_props = pair.properties("old"), pair.properties("new")
+    for name in old_props:
+        if name in new_props:
+            yield _pair(pair, pair.child(name), old_props[name], new_props[name])
+    if "items" in pair.old.schema and "items" in pair.new.schema:
+        yield _pair(
+            pair, f"{pair.field}[]",
+            pair.old_resolver.node(pair.old.schema["items"], f"{pair.old.pointer}/items"),
+            pair.new_resolver.node(pair.new.schema["items"], f"{pair.new.pointer}/items"),
+        )
+    for keyword in ("oneOf", "anyOf", "allOf"):
+        old_alts = _alternatives(pair.old, keyword, pair.old_resolver)
+        new_alts = _alternatives(pair.new, keyword, pair.new_resolver)
+        for key, old_node in old_alts.items():
+            if key in new_alts:
+                yield _pair(pair, pair.field, old_node, new_alts[key])
+
+
+def _pair(parent: FieldPair, field: str, old: Node, new: Node) -> FieldPair:
+    return FieldPair(field, old, new, parent.old_resolver, parent.new_resolver)
+
+
+def _alternatives(node: Node, keyword: str, resolver: Resolver) -> dict[str, Node]:
+    """Alternatives keyed so that the same one matches across documents."""
+    found: dict[str, Node] = {}
+    for index, raw in enumerate(node.schema.get(keyword) or []):
+        alt = resolver.node(raw, f"{node.pointer}/{keyword}/{index}")
+        marks = alt.schema.get("x-openstack") or {}
+        if "action-name" in marks:
+            key = f"action:{marks['action-name']}"
+        elif "min-ver" in marks or "max-ver" in marks:
+            key = f"versions:{marks.get('min-ver')}-{marks.get('max-ver')}"
+        elif "title" in alt.schema:
+            key = f"title:{alt.schema['title']}"
+        else:
+            key = f"index:{index}"
+        found[key] = alt
+    return found

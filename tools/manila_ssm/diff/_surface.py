@@ -1,0 +1,221 @@
+"""An OpenAPI document seen as its callable surface: operations, actions, fields.
+
+The diff compares what a client can call, not the document's layout: an
+``.../action`` operation whose request body is a ``oneOf`` with
+``x-openstack: {discriminator: action}`` becomes one endpoint per action, with
+that action's request alternative, its own response schemas (picked by
+``x-openstack: {action-name}``) and the per-action facts of ``x-ssm.actions``.
+Every value keeps the JSON pointer it was read from, after following ``$ref``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from manila_ssm.diff._resolve import Node, Resolver, escape
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_TEMPLATE_VARIABLE = re.compile(r"\{[^}]*\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A header, query or cookie parameter of an operation."""
+
+    name: str
+    in_: str
+    required: bool
+    pointer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """What a client calls: a plain operation (``action`` is None) or one action of it."""
+
+    method: str
+    path: str
+    action: str | None
+    operation_id: str
+    pointer: str
+    min_version: str | None
+    max_version: str | None
+    parameters: Mapping[tuple[str, str], Param]
+    request: Node | None
+    responses: Mapping[str, Node | None]
+    responses_pointer: str
+    success_codes: frozenset[str]
+    error_codes: frozenset[str]
+    success_pointer: str
+    errors_pointer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One method on one path; ``endpoints`` is keyed by action name (None for a plain operation)."""
+
+    method: str
+    path: str
+    operation_id: str
+    pointer: str
+    actions_pointer: str | None
+    endpoints: Mapping[str | None, Endpoint]
+
+    @property
+    def label(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+
+def operation_key(method: str, path: str) -> tuple[str, str]:
+    """Operations match across documents by method and path, ignoring variable names."""
+    return method.upper(), _TEMPLATE_VARIABLE.sub("{}", path.rstrip("/") or "/")
+
+
+def surface(document: Mapping[str, Any], resolver: Resolver) -> dict[tuple[str, str], Operation]:
+    """Every operation of ``document``, keyed by :func:`operation_key`."""
+    operations: dict[tuple[str, str], Operation] = {}
+    for path, raw_item in (document.get("paths") or {}).items():
+        item = resolver.node(raw_item, f"/paths/{escape(path)}")
+        shared = item.schema.get("parameters") or []
+        for method in HTTP_METHODS:
+            if isinstance(item.schema.get(method), Mapping):
+                pointer = f"{item.pointer}/{method}"
+                operation = _operation(path, method, item.schema[method], pointer, shared, item.pointer, resolver)
+                operations[operation_key(method, path)] = operation
+    return operations
+
+
+def _operation(
+    path: str, method: str, raw: Mapping[str, Any], pointer: str,
+    shared: list[Any], item_pointer: str, resolver: Resolver,
+) -> Operation:
+    operation_id = str(raw.get("operationId") or f"{method.upper()} {path}")
+    parameters = dict(_parameters(shared, f"{item_pointer}/parameters", resolver))
+    parameters.update(_parameters(raw.get("parameters") or [], f"{pointer}/parameters", resolver))
+    request = _request_schema(raw, pointer, resolver)
+    responses = _responses(raw, pointer, resolver)
+    own = raw.get("x-openstack") or {}
+    ssm_actions = (raw.get("x-ssm") or {}).get("actions") or {}
+    base = dict(
+        method=method.upper(), path=path, operation_id=operation_id, parameters=parameters,
+        responses_pointer=f"{pointer}/responses",
+    )
+    alternatives = _action_alternatives(request, resolver)
+    if alternatives is None:
+        endpoint = Endpoint(
+            action=None, pointer=pointer, request=request,
+            min_version=_version(own.get("min-ver")), max_version=_version(own.get("max-ver")),
+            responses={code: node for code, node in responses.items()},
+            success_codes=frozenset(c for c in responses if c.startswith(("1", "2", "3"))),
+            error_codes=frozenset(c for c in responses if c.startswith(("4", "5"))),
+            success_pointer=f"{pointer}/responses", errors_pointer=f"{pointer}/responses", **base,
+        )
+        return Operation(method.upper(), path, operation_id, pointer, None, {None: endpoint})
+    endpoints: dict[str | None, Endpoint] = {}
+    for action, alternative in alternatives.items():
+        facts = ssm_actions.get(action) or {}
+        facts_pointer = f"{pointer}/x-ssm/actions/{escape(action)}"
+        marks = alternative.schema.get("x-openstack") or {}
+        own_responses = {
+            code: picked for code, node in responses.items()
+            if (picked := _for_action(node, action, resolver)) is not _NOT_MINE
+        }
+        success = _codes(facts.get("success-code")) or frozenset(
+            c for c in own_responses if c.startswith(("1", "2", "3")))
+        errors = _codes(facts.get("error-codes")) or frozenset(
+            c for c in responses if c.startswith(("4", "5")))
+        endpoints[action] = Endpoint(
+            action=action, pointer=alternative.pointer, request=alternative,
+            min_version=_version(facts.get("min-ver") or marks.get("min-ver") or own.get("min-ver")),
+            max_version=_version(facts.get("max-ver") or marks.get("max-ver") or own.get("max-ver")),
+            responses=own_responses, success_codes=success, error_codes=errors,
+            success_pointer=f"{facts_pointer}/success-code" if "success-code" in facts else f"{pointer}/responses",
+            errors_pointer=f"{facts_pointer}/error-codes" if "error-codes" in facts else f"{pointer}/responses",
+            **base,
+        )
+    actions_pointer = f"{request.pointer}/oneOf" if request is not None else None
+    return Operation(method.upper(), path, operation_id, pointer, actions_pointer, endpoints)
+
+
+def _parameters(raw: list[Any], pointer: str, resolver: Resolver) -> Iterator[tuple[tuple[str, str], Param]]:
+    for index, entry in enumerate(raw):
+        node = resolver.node(entry, f"{pointer}/{index}")
+        in_, name = str(node.schema.get("in", "")), str(node.schema.get("name", ""))
+        if in_ == "path":  # path variables are part of the operation's identity
+            continue
+        key_name = name.lower() if in_ == "header" else name  # HTTP header names ignore case
+        yield (in_, key_name), Param(name, in_, bool(node.schema.get("required")), node.pointer)
+
+
+def _json_content(container: Mapping[str, Any], pointer: str, resolver: Resolver) -> Node | None:
+    content = container.get("content") or {}
+    for media_type in ("application/json", *content):
+        if isinstance(content.get(media_type), Mapping) and "schema" in content[media_type]:
+            base = f"{pointer}/content/{escape(media_type)}/schema"
+            return resolver.node(content[media_type]["schema"], base)
+    return None
+
+
+def _request_schema(raw: Mapping[str, Any], pointer: str, resolver: Resolver) -> Node | None:
+    if "requestBody" not in raw:
+        return None
+    body = resolver.node(raw["requestBody"], f"{pointer}/requestBody")
+    return _json_content(body.schema, body.pointer, resolver)
+
+
+def _responses(raw: Mapping[str, Any], pointer: str, resolver: Resolver) -> dict[str, Node | None]:
+    found: dict[str, Node | None] = {}
+    for code, entry in (raw.get("responses") or {}).items():
+        response = resolver.node(entry, f"{pointer}/responses/{escape(str(code))}")
+        found[str(code)] = _json_content(response.schema, response.pointer, resolver)
+    return found
+
+
+def _action_alternatives(request: Node | None, resolver: Resolver) -> dict[str, Node] | None:
+    """The per-action request schemas, or None when the body is not an action ``oneOf``."""
+    if request is None or (request.schema.get("x-openstack") or {}).get("discriminator") != "action":
+        return None
+    alternatives: dict[str, Node] = {}
+    for index, raw in enumerate(request.schema.get("oneOf") or []):
+        node = resolver.node(raw, f"{request.pointer}/oneOf/{index}")
+        name = (node.schema.get("x-openstack") or {}).get("action-name")
+        if name is None:  # fall back to the single required key, as the router does
+            keys = list(node.schema.get("required") or node.schema.get("properties") or [])
+            name = keys[0] if len(keys) == 1 else f"#{index}"
+        alternatives[str(name)] = node
+    return alternatives
+
+
+_NOT_MINE: Any = object()
+
+
+def _for_action(node: Node | None, action: str, resolver: Resolver) -> Node | None:
+    """The part of a response schema that belongs to ``action`` (``_NOT_MINE`` if none does)."""
+    if node is None or "oneOf" not in node.schema:
+        return node
+    named = False
+    for index, raw in enumerate(node.schema["oneOf"]):
+        alternative = resolver.node(raw, f"{node.pointer}/oneOf/{index}")
+        name = (alternative.schema.get("x-openstack") or {}).get("action-name")
+        named = named or name is not None
+        if name == action:
+            return alternative
+    return _NOT_MINE if named else node
+
+
+def _codes(value: Any) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return frozenset(str(v) for v in values)
+
+
+def _version(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``'2.57'`` -> ``(2, 57)``, so that 2.100 sorts after 2.99."""
+    return tuple(int(part) for part in re.findall(r"\d+", version))

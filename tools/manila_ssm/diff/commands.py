@@ -1,0 +1,58 @@
+"""``ssm-conformance spec diff``: the breaking-change gate."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from manila_ssm.cli import EXIT_FINDINGS, EXIT_OK, CommandGroups, UsageError
+from manila_ssm.diff import compare
+from manila_ssm.diff._registry import RULES
+from manila_ssm.diff.ignores import judge, load_ignores
+from manila_ssm.diff.inputs import load
+from manila_ssm.diff.render import FORMATS, render
+
+_EPILOG = (
+    "OLD and NEW are each an OpenAPI file (.json/.yaml), an api-ref page or tree, or REV:path "
+    "(a file or tree in a git revision, path relative to the repository root). "
+    "Exit codes: 0 no breaking change (or all ignored), 1 breaking changes, 2 usage or input error."
+)
+
+
+def register(groups: CommandGroups) -> None:
+    parser = groups.spec.add_parser(
+        "diff", help="classify the changes between two API documents; fail on breaking ones",
+        description="Compare two versions of the API and classify every change as breaking or not.",
+        epilog=_EPILOG,
+    )
+    parser.add_argument("old", metavar="OLD", nargs="?", help="the API as it was")
+    parser.add_argument("new", metavar="NEW", nargs="?", help="the API as it is now")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--ignore", metavar="FILE", type=Path,
+                        help="YAML list of {rule, location, reason}: breaking changes to accept")
+    parser.add_argument("-o", "--output", metavar="FILE", type=Path, help="write the report here instead of stdout")
+    parser.add_argument("--rules", action="store_true", help="list the rules and their classification, then exit")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.rules:
+        for rule in RULES.values():
+            print(f"{rule.id:32} {'breaking' if rule.breaking else 'non-breaking':13} {rule.summary}", file=out)
+        return EXIT_OK
+    if args.old is None or args.new is None:
+        raise UsageError("spec diff needs OLD and NEW (see --help)")
+    ignores = load_ignores(args.ignore) if args.ignore else ()
+    cwd = Path.cwd()
+    old, new = load(args.old, cwd), load(args.new, cwd)
+    verdict = judge(compare(old.document, new.document, old_name=old.name, new_name=new.name), ignores)
+    report = render(verdict, old.name, new.name, args.format)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(report, encoding="utf-8")
+    else:
+        out.write(report)
+    for ignore in verdict.unused:
+        print(f"ssm-conformance: warning: {ignore.where}: unused ignore entry ({ignore.rule})", file=err)
+    return EXIT_FINDINGS if verdict.breaking else EXIT_OK
