@@ -1,0 +1,121 @@
+"""``ssm-conformance real-manila up|down|status|record``: the CLI edge of the harness."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import TextIO
+
+from manila_ssm.cli import EXIT_FINDINGS, EXIT_OK, CommandGroups, UsageError
+from manila_ssm.realmanila import harness
+from manila_ssm.realmanila.config import API_MODES, ENV_PREFIX, HarnessConfig, from_environment
+from manila_ssm.realmanila.procs import HarnessError
+
+_CONFIG_FLAGS = ("base", "manila_version", "api_port", "db_port", "amqp_port", "api_mode",
+                 "dummy_delay", "continue_interval")
+
+
+def register(groups: CommandGroups) -> None:
+    parser = groups.top.add_parser(
+        "real-manila",
+        help="run real upstream Manila (PyPI) on loopback for the suite",
+        description=(
+            "Bring up upstream Manila with three Dummy back ends on 127.0.0.1, create "
+            "fixtures, record exchanges, and tear it all down. Run as root. Every option "
+            f"has an environment twin {ENV_PREFIX}<OPTION> (e.g. {ENV_PREFIX}BASE)."
+        ),
+    )
+    commands = parser.add_subparsers(dest="real_manila_command", metavar="ACTION",
+                                     parser_class=type(parser))
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--base", type=Path, help="state directory outside the repo "
+                         "(default /tmp/ssm-realmanila)")
+        sub.add_argument("--manila-version", help="PyPI manila version (default 23.0.1)")
+        sub.add_argument("--api-port", type=int, help="manila-api port (default 8786)")
+        sub.add_argument("--db-port", type=int, help="MariaDB port (default 3306)")
+        sub.add_argument("--amqp-port", type=int, help="RabbitMQ AMQP port (default 5672)")
+        sub.add_argument("--api-mode", choices=API_MODES, help="uWSGI, eventlet, or auto (uWSGI if built)")
+        sub.add_argument("--dummy-delay", type=float, help="seconds each Dummy driver call sleeps (1.0)")
+        sub.add_argument("--continue-interval", type=int,
+                         help="server_migration_driver_continue_update_interval (3 s)")
+
+    up = commands.add_parser("up", help="install if needed, start, create fixtures (idempotent)")
+    common(up)
+    up.add_argument("--fresh-fixtures", action="store_true", help="create a new fixture set")
+    up.set_defaults(handler=_up)
+    down = commands.add_parser("down", help="stop every daemon the harness started, by PID")
+    common(down)
+    down.set_defaults(handler=_down)
+    status = commands.add_parser("status", help="which daemons run, and the fixtures file")
+    common(status)
+    status.set_defaults(handler=_status)
+    record = commands.add_parser("record", help="drive real Manila through the scenarios; write cassettes")
+    common(record)
+    record.add_argument("--out", type=Path, default=Path("tests/cassettes"),
+                        help="directory for the cassettes (default tests/cassettes)")
+    record.add_argument("--only", action="append", default=[], help="record only this scenario (repeatable)")
+    record.set_defaults(handler=_record)
+    parser.set_defaults(handler=lambda args, out, err: (parser.print_help(err), 2)[1])
+
+
+def _config(args: argparse.Namespace) -> HarnessConfig:
+    try:
+        return from_environment(os.environ, **{name: getattr(args, name, None) for name in _CONFIG_FLAGS})
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def _reporter(out: TextIO):
+    def report(line: str) -> None:
+        print(line, file=out, flush=True)
+
+    return report
+
+
+def _failed(error: HarnessError, err: TextIO) -> int:
+    print(f"ssm-conformance real-manila: {error}", file=err)
+    return EXIT_FINDINGS
+
+
+def _up(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    config = _config(args)
+    try:
+        _, timings = harness.up(config, _reporter(out), fresh_fixtures=args.fresh_fixtures)
+    except HarnessError as error:
+        return _failed(error, err)
+    phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.phases.items())
+    print(f"[real-manila] ready: {config.api_root} ({phases}; total {timings.total():.1f} s)", file=out)
+    print(f"[real-manila] fixtures and tokens: {config.fixtures_file}", file=out)
+    return EXIT_OK
+
+
+def _down(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    harness.down(_config(args), _reporter(out))
+    return EXIT_OK
+
+
+def _status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    config = _config(args)
+    pids = harness.status(config)
+    for name, pid in pids.items():
+        print(f"{name:18} {'running, pid ' + str(pid) if pid else 'stopped'}", file=out)
+    fixtures = config.fixtures_file
+    print(f"{'fixtures':18} {fixtures if fixtures.is_file() else 'none yet'}", file=out)
+    print(json.dumps({"running": all(pids.values())}), file=out)
+    return EXIT_OK if all(pids.values()) else EXIT_FINDINGS
+
+
+def _record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from manila_ssm.realmanila import recorder
+
+    config = _config(args)
+    try:
+        written = recorder.record_all(config, args.out, only=tuple(args.only), report=_reporter(out))
+    except HarnessError as error:
+        return _failed(error, err)
+    for path in written:
+        print(f"[real-manila] wrote {path}", file=out)
+    return EXIT_OK
