@@ -7,6 +7,7 @@ thing to avoid).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,10 +24,16 @@ class Context:
     included: set[Path] = field(default_factory=set)
     parameter_files: dict[Path, dict[str, ParameterDef] | None] = field(default_factory=dict)
     status_files: dict[Path, dict[int, StatusDef] | None] = field(default_factory=dict)
+    _resolved: dict[str, Path] = field(default_factory=dict)
 
     def path(self, source: str | Path) -> Path:
         """An absolute path for a docutils source (which may be relative to the working directory)."""
-        return Path(source).resolve()
+        key = str(source)
+        found = self._resolved.get(key)
+        if found is None:
+            # abspath, not resolve: a symlinked samples/ folder still shows as inside the tree
+            found = self._resolved[key] = Path(os.path.abspath(source))
+        return found
 
     def display(self, path: str | Path) -> str:
         """``path`` relative to the tree root when it lies inside it, else absolute."""
@@ -41,7 +48,7 @@ class Context:
 
     def beside(self, source: str, name: str) -> Path:
         """A file named by a directive, resolved relative to the page that names it."""
-        return (self.path(source).parent / name).resolve()
+        return self.path(self.path(source).parent / name)
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)

@@ -6,25 +6,25 @@ references, reading samples) is given later by ``_operations``. Directives keep
 no state of their own, and :func:`registered` installs them only for the
 duration of one parse, so nothing leaks from one parse into the next or into
 other users of docutils in the process.
-
-A directive whose content lost its indentation (a copy from a web view that
-flattened the page) has no content, and its would-be content follows it at
-column 0; the directives detect that, mark the node ``flattened`` and recover
-the following lines as content, so the page still yields a model.
 """
 
 from __future__ import annotations
 
-import re
+import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from pathlib import Path
+
 from docutils import nodes
 from docutils.parsers.rst import Directive, directives, roles
 from docutils.parsers.rst.directives import admonitions
+from docutils.statemachine import string2lines
+
+from manila_ssm.apiref._flattened import Flattened, repair
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,6 @@ class DirectiveData:
     lines: tuple[Line, ...]
     source: str
     line: int
-    flattened: bool = False
 
 
 class apiref_node(nodes.General, nodes.Element):  # noqa: N801 - docutils names nodes in lowercase
@@ -53,38 +52,24 @@ class apiref_node(nodes.General, nodes.Element):  # noqa: N801 - docutils names 
     data: DirectiveData
 
 
-_LIST_ITEM = re.compile(r"^-\s+\S")
-_OPTION = re.compile(r"^:[\w-]+:")
-_EXPLICIT = re.compile(r"^\.\.\s")
-
-
 class _ApirefDirective(Directive):
-    """Common part: turn the directive into an ``apiref_node``, recovering flattened content."""
+    """Common part: record the directive as an ``apiref_node``."""
 
     has_content = True
-    # A flattened page puts the content at column 0: which following lines belong to us.
-    flattened_line: Callable[[str], bool] = staticmethod(lambda text: bool(_LIST_ITEM.match(text)))
-    content_required = True
 
     def run(self) -> list[nodes.Node]:
-        lines = self._content_lines()
-        flattened = False
-        if not lines and self.content_required:
-            lines = self._following_lines()
-            flattened = bool(lines)
-        return [self.make_node(lines, flattened=flattened)]
+        return [self.make_node()]
 
-    def make_node(self, lines: tuple[Line, ...], *, options: dict[str, Any] | None = None, flattened: bool = False) -> apiref_node:
+    def make_node(self) -> apiref_node:
         source, line = self.state_machine.get_source_and_line(self.lineno)
         node = apiref_node(self.block_text)
         node.data = DirectiveData(
             name=self.name,
             arguments=tuple(self.arguments),
-            options=dict(self.options if options is None else options),
-            lines=lines,
+            options=dict(self.options),
+            lines=self._content_lines(),
             source=str(source),
             line=int(line or self.lineno),
-            flattened=flattened,
         )
         node.source, node.line = node.data.source, node.data.line
         return node
@@ -96,26 +81,9 @@ class _ApirefDirective(Directive):
             result.append(Line(text, str(source), (offset or 0) + 1))
         return tuple(line for line in result if line.text.strip())
 
-    def _following_lines(self) -> tuple[Line, ...]:
-        """Lines right after the directive (no blank line between) that look like its content."""
-        machine = self.state_machine
-        start = machine.line_offset + 1
-        result = []
-        for index in range(start, len(machine.input_lines)):
-            text = machine.input_lines[index]
-            if not text.strip() or not self.flattened_line(text):
-                break
-            source, offset = machine.input_lines.info(index)
-            result.append(Line(text, str(source), (offset or 0) + 1))
-        return tuple(result)
-
 
 class RestMethod(_ApirefDirective):
     """``.. rest_method:: METHOD URL``; further content lines may set ``min_version: X``."""
-
-    flattened_line = staticmethod(lambda text: text.startswith(("min_version:", "max_version:")))
-    content_required = False
-
 
 class RestParameters(_ApirefDirective):
     """``.. rest_parameters:: parameters.yaml`` with a YAML list ``- name: reference``."""
@@ -130,7 +98,7 @@ class RestStatusCode(_ApirefDirective):
 
 
 class RestExpandAll(_ApirefDirective):
-    content_required = False
+    """A rendering control (the "expand all" button); kept so that it is not unknown."""
 
 
 class LiteralInclude(_ApirefDirective):
@@ -146,15 +114,6 @@ class LiteralInclude(_ApirefDirective):
             "name", "class", "encoding", "dedent", "tab-width", "force", "pyobject",
         )
     }
-    flattened_line = staticmethod(lambda text: bool(_OPTION.match(text)))
-
-    def run(self) -> list[nodes.Node]:
-        lines = () if self.options else self._following_lines()
-        options = dict(self.options)
-        for line in lines:
-            _, name, value = line.text.split(":", 2)
-            options.setdefault(name.strip(), value.strip())
-        return [self.make_node(lines, options=options, flattened=bool(lines))]
 
 
 class VersionNote(_ApirefDirective):
@@ -163,28 +122,6 @@ class VersionNote(_ApirefDirective):
     required_arguments = 1
     optional_arguments = 1
     final_argument_whitespace = True
-    content_required = False
-
-
-def _admonition(base: type[admonitions.BaseAdmonition]) -> type[Directive]:
-    class FlattenAware(base):  # type: ignore[valid-type,misc]
-        """The docutils admonition, but an empty one followed by text at column 0 is flattened."""
-
-        def run(self) -> list[nodes.Node]:
-            if self.content:
-                return super().run()
-            helper = _ApirefDirective(
-                self.name, self.arguments, self.options, self.content, self.lineno,
-                self.content_offset, self.block_text, self.state, self.state_machine,
-            )
-            helper.flattened_line = lambda text: not _EXPLICIT.match(text)  # type: ignore[method-assign]
-            lines = helper._following_lines()
-            if not lines:
-                return super().run()
-            return [helper.make_node(lines, flattened=True)]
-
-    FlattenAware.__name__ = base.__name__
-    return FlattenAware
 
 
 ADMONITIONS = ("attention", "caution", "danger", "error", "hint", "important", "note", "tip", "warning")
@@ -199,9 +136,9 @@ DIRECTIVES: dict[str, type[Directive]] = {
     "versionchanged": VersionNote,
     "deprecated": VersionNote,
     "versionremoved": VersionNote,
-    **{name: _admonition(getattr(admonitions, name.capitalize())) for name in ADMONITIONS},
+    **{name: getattr(admonitions, name.capitalize()) for name in ADMONITIONS},
 }
-"""Everything we register; ``include`` is docutils' own (paths relative to the including file)."""
+"""Everything we register (``include`` is added below, once defined)."""
 
 
 
@@ -239,3 +176,62 @@ def registered() -> Iterator[None]:
                         registry.pop(name, None)
                     else:
                         registry[name] = value
+
+
+MAX_INCLUSIONS = 64
+"""How often one file may be included into one document before we call it a cycle."""
+
+
+class Include(Directive):
+    """``.. include:: page.inc``: the page is read relative to the including page.
+
+    Unlike docutils' own ``include`` it repairs a flattened page (see
+    ``_flattened``) before inserting it, keeping its file and line numbers, and
+    records the page in the document's dependency list (pages no include reaches
+    are reported by ``parse``).
+    """
+
+    required_arguments = 1
+    final_argument_whitespace = True
+
+    def run(self) -> list[nodes.Node]:
+        machine = self.state_machine
+        reporter = machine.reporter
+        including = machine.input_lines.source(self.lineno - machine.input_offset - 1)
+        path = Path(os.path.abspath(Path(including).parent / self.arguments[0].strip()))
+        document = self.state.document
+        # Per-document count of inclusions: a snippet may be included often, a cycle must stop.
+        counts: dict[str, int] = document.__dict__.setdefault("apiref_include_counts", {})
+        counts[str(path)] = counts.get(str(path), 0) + 1
+        if counts[str(path)] > MAX_INCLUSIONS or Path(os.path.abspath(including)) == path:
+            return [reporter.error(f"`{self.arguments[0]}` includes itself (directly or through other pages)",
+                                   line=self.lineno, apiref_rule="include-recursive")]
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            return [reporter.error(f"cannot include `{self.arguments[0]}`: {reason}",
+                                   line=self.lineno, apiref_rule="source-missing-file")]
+        settings = document.settings
+        settings.record_dependencies.add(str(path))
+        lines, flattened = repair(string2lines(text, tab_width=settings.tab_width, convert_whitespace=True), str(path))
+        report_flattened(reporter, str(path), flattened)
+        # What StateMachine.insert_input does, with our line-numbered StringList.
+        machine.input_lines.insert(machine.line_offset + 1, "", source="internal padding after " + str(path), offset=len(lines))
+        machine.input_lines.insert(machine.line_offset + 1, "", source="internal padding before " + str(path), offset=-1)
+        machine.input_lines.insert(machine.line_offset + 2, lines)
+        return []
+
+
+DIRECTIVES["include"] = Include
+
+
+def report_flattened(reporter: Any, source: str, flattened: list[Flattened]) -> None:
+    """One system message (rule ``directive-flattened``) per directive whose content was at column 0."""
+    for item in flattened:
+        reporter.error(
+            f"the content of `{item.name}` lost its indentation ({item.count} line(s) at column 0 after it "
+            "were read as its content)",
+            source=source, line=item.line, apiref_rule="directive-flattened",
+            apiref_hint=f"indent the lines under `.. {item.name}::` by 3 spaces, after a blank line",
+        )

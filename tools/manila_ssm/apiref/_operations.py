@@ -10,6 +10,7 @@ failing that is reported and treated as a response.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 import yaml
@@ -21,6 +22,7 @@ from manila_ssm.apiref._context import Context
 from manila_ssm.apiref._directives import DirectiveData, Line, apiref_node
 from manila_ssm.apiref._samples import read_sample
 from manila_ssm.apiref._walk import RawOperation, Scoped
+from manila_ssm.apiref._yaml import FastSafeLoader
 from manila_ssm.errors import Location
 from manila_ssm.model import Admonition, Operation, Parameter, Sample, StatusCode, VersionNote
 
@@ -37,24 +39,11 @@ def _role(subsection: str | None, fallback: str = "request") -> str:
     return fallback
 
 
-def _flattened(ctx: Context, data: DirectiveData, at: Location) -> None:
-    if data.flattened:
-        ctx.add(
-            rules.finding(
-                "directive-flattened",
-                at,
-                f"the content of `{data.name}` at {at} lost its indentation "
-                f"({len(data.lines)} line(s) at column 0 were read as its content)",
-                f"indent the lines under `.. {data.name}::` by 3 spaces, after a blank line",
-            )
-        )
-
-
 def _yaml_list(ctx: Context, data: DirectiveData, at: Location) -> list[tuple[Any, Line]]:
     """The directive content as a YAML list, each entry with the line that starts it."""
     text = "\n".join(line.text for line in data.lines)
     try:
-        parsed = yaml.safe_load(text) if text.strip() else []
+        parsed = yaml.load(text, Loader=FastSafeLoader) if text.strip() else []
     except yaml.YAMLError as error:
         ctx.add(rules.finding("directive-invalid", at, f"the content of `{data.name}` is not a YAML list: {error}"))
         return []
@@ -102,8 +91,21 @@ class _Builder:
         if not method or not path.strip():
             self.ctx.add(rules.finding("directive-invalid", self.at, f"rest_method needs `METHOD URL`, got `{first}`"))
         versions = {m.group(1): m.group(2) for m in (_VERSION_LINE.match(t) for t in lines[1:]) if m}
-        _flattened(self.ctx, data, self.at)
-        return method.upper(), path.strip(), versions
+        return method.upper(), self._clean_path(path.strip()), versions
+
+    def _clean_path(self, path: str) -> str:
+        """The URL's path: without invisible characters (copied from web pages) or a query template."""
+        visible = "".join(c for c in path if unicodedata.category(c) != "Cf" and not c.isspace())
+        if visible != path:
+            self.ctx.add(
+                rules.finding(
+                    "method-invalid-url", self.at,
+                    f"the URL `{visible}` contains invisible or space characters ({path!r})",
+                )
+            )
+        # os-api-ref pages may show query parameters in the URL (`/pools?pool_name={pool_name}`);
+        # those are declared `in: query`, so the operation's path is the part before `?`.
+        return visible.split("?", 1)[0]
 
     def _item(self, item: Scoped) -> None:
         node = item.node
@@ -114,16 +116,12 @@ class _Builder:
         assert isinstance(node, apiref_node)
         data = node.data
         at = self.ctx.locate(data.source, data.line)
-        _flattened(self.ctx, data, at)
         handler = getattr(self, "_" + data.name, None)
         if handler is not None:
             handler(data, at, item.subsection)
         elif data.name in ("versionadded", "versionchanged", "deprecated", "versionremoved"):
             text = " ".join([*data.arguments[1:], *(line.text.strip() for line in data.lines)]).strip()
             self.fields["version_notes"].append(VersionNote(data.name, data.arguments[0], text, at))  # type: ignore[arg-type]
-        elif data.flattened:  # a flattened admonition, recovered from the following lines
-            text = " ".join(line.text.strip() for line in data.lines)
-            self.fields["admonitions"].append(Admonition(data.name, text, at))
 
     def _rest_parameters(self, data: DirectiveData, at: Location, subsection: str | None) -> None:
         path = self.ctx.beside(data.source, data.arguments[0])

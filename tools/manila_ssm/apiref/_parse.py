@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from docutils import utils
@@ -40,8 +41,8 @@ def _read_page(ctx: Context, page: Path) -> Walked | None:
 
 def _orphans(ctx: Context, root: Path, index: Path) -> list[Path]:
     """Pages of the tree that no ``include`` reaches (os-api-ref trees keep every page beside index.rst)."""
-    pages = sorted(p.resolve() for p in root.rglob("*") if p.suffix in _PAGE_SUFFIXES and p.is_file())
-    return [p for p in pages if p != index.resolve() and p not in ctx.included]
+    pages = sorted(ctx.path(p) for p in root.rglob("*") if p.suffix in _PAGE_SUFFIXES and p.is_file())
+    return [p for p in pages if p != ctx.path(index) and p not in ctx.included]
 
 
 def _sections(ctx: Context, walked: Walked) -> list[Section]:
@@ -64,7 +65,7 @@ def parse(source: Path, *, strict: bool = False) -> ApiRef:
     """
     source = Path(source)
     page, root, tree = _page_and_root(source)
-    ctx = Context(root.resolve())
+    ctx = Context(Path(os.path.abspath(root)))
     walked: list[Walked] = []
     first = _read_page(ctx, page)
     if first is not None:

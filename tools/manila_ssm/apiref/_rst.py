@@ -8,17 +8,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from docutils import frontend, nodes, utils
-from docutils.parsers.rst import Parser
+from docutils.parsers.rst import Parser, states
+from docutils.statemachine import StringList, string2lines
 
 from manila_ssm.apiref import rules
-from manila_ssm.apiref._directives import registered
+from manila_ssm.apiref._directives import registered, report_flattened
+from manila_ssm.apiref._flattened import repair
 from manila_ssm.errors import Finding, Location
 
 Locate = Callable[[str | None, int | None], Location]
 """Maps a docutils source (path as docutils saw it) and 1-based line to a ``Location``."""
 
 _UNKNOWN_DIRECTIVE = re.compile(r'Unknown directive type "([^"]+)"')
-_INCLUDE_PROBLEM = re.compile(r'Problems with "include" directive path')
 _LEVEL_RULE = {2: "rst-warning", 3: "rst-error", 4: "rst-severe"}
 
 
@@ -45,18 +46,32 @@ def parse_document(
     document = utils.new_document(str(path), settings)
     messages: list[nodes.system_message] = []
     document.reporter.attach_observer(messages.append)
+    lines, flattened = repair(string2lines(text, tab_width=settings.tab_width, convert_whitespace=True), str(path))
     with registered():
-        Parser().parse(text, document)
+        report_flattened(document.reporter, str(path), flattened)
+        _LineParser().parse_lines(lines, document)
     return document, [_finding(message, locate) for message in messages if message["level"] >= 2]
+
+
+class _LineParser(Parser):
+    """docutils' reST parser fed with a ``StringList`` whose lines carry their own file and line."""
+
+    def parse_lines(self, lines: StringList, document: nodes.document) -> None:
+        self.setup_parse("\n".join(lines), document)
+        self.statemachine = states.RSTStateMachine(
+            state_classes=self.state_classes, initial_state=self.initial_state, debug=document.reporter.debug_flag
+        )
+        self.statemachine.run(lines, document, inliner=self.inliner)
+        self.finish_parse()
 
 
 def _finding(message: nodes.system_message, locate: Locate) -> Finding:
     text = message.children[0].astext() if message.children else message.astext()
     text = " ".join(text.split())
     location = locate(message.get("source"), message.get("line"))
+    if message.get("apiref_rule"):
+        return rules.finding(message["apiref_rule"], location, text, message.get("apiref_hint"))
     unknown = _UNKNOWN_DIRECTIVE.search(text)
     if unknown:
         return rules.finding("directive-unknown", location, f"unknown directive `{unknown.group(1)}`")
-    if _INCLUDE_PROBLEM.search(text):
-        return rules.finding("source-missing-file", location, f"cannot include a file: {text}")
     return rules.finding(_LEVEL_RULE.get(message["level"], "rst-warning"), location, text)

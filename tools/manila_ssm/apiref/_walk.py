@@ -107,12 +107,23 @@ def _tag(section: nodes.section, source: str) -> str:
     return _title(plain[0]) if plain else _title(section)
 
 
+def _inside_operation(section: nodes.section) -> bool:
+    parent = section.parent
+    while isinstance(parent, nodes.section):
+        if _methods(parent):
+            return True
+        parent = parent.parent
+    return False
+
+
 def walk(document: nodes.document) -> Walked:
     operations: list[RawOperation] = []
     sections: list[RawSection] = []
     for section in document.findall(nodes.section):
         methods = _methods(section)
         if not methods:
+            if _inside_operation(section):
+                continue  # "Request", "Response example": parts of an operation, not sections
             admonitions = tuple(c for c in section.children if isinstance(c, nodes.Admonition))
             sections.append(
                 RawSection(_title(section), _description(section), str(section.source), int(section.line or 1), admonitions)

@@ -20,7 +20,11 @@ Locate = Callable[[int | None], Location]
 """Maps a 1-based line of the file being read to a ``Location`` (relative path)."""
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (much faster), PyYAML's own otherwise.
+FastSafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(FastSafeLoader):  # type: ignore[misc,valid-type]
     """Per-document loader: keeps float text, collects duplicate keys."""
 
     def __init__(self, stream: str) -> None:
@@ -87,7 +91,7 @@ def load_entries(
         findings.append(rules.finding("yaml-syntax", locate(None), f"malformed YAML in the {kind} file: {error}"))
         return None, findings
     finally:
-        loader.dispose()
+        getattr(loader, "dispose", lambda: None)()
     for key, first_line, line in sorted(set(loader.duplicates), key=lambda d: (d[2], d[0])):
         findings.append(
             rules.finding(
