@@ -1,0 +1,20 @@
+"""What request handlers share: the store, the configuration, and a way to wake the worker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from manila_ssm.target.config import TargetConfig
+from manila_ssm.target.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    store: Store
+    config: TargetConfig
+    wake_worker: Callable[[], None]
+
+    @property
+    def step(self) -> float:
+        return self.config.timings.step
