@@ -1,0 +1,65 @@
+"""Names in the OpenStack style: path-like operationIds, PascalCase schema names."""
+
+from __future__ import annotations
+
+import re
+
+_VARIABLE = re.compile(r"^\{([^}]+)\}$")
+_VERSION = re.compile(r"^v\d+(\.\d+)?$")
+
+
+def _segments(path: str) -> list[str]:
+    parts = [p for p in path.split("/") if p]
+    if parts and _VERSION.match(parts[0]):
+        parts = parts[1:]
+    return parts
+
+
+def operation_id(path: str, method: str, keep_variable: str | None = None) -> str:
+    """``/v2/{project_id}/share-servers/{share_server_id}/action`` POST -> ``project_id/share-servers/id/action:post``.
+
+    Every path variable reads ``id`` except ``keep_variable`` (the optional
+    project segment), which keeps its name so both URL forms stay distinct.
+    """
+    words = []
+    for part in _segments(path):
+        match = _VARIABLE.match(part)
+        if match:
+            words.append(match.group(1) if match.group(1) == keep_variable else "id")
+        else:
+            words.append(part)
+    return "/".join(words) + ":" + method.lower()
+
+
+def pascal(text: str) -> str:
+    return "".join(word[:1].upper() + word[1:] for word in re.split(r"[^A-Za-z0-9]+", text) if word)
+
+
+def schema_base(path: str) -> str:
+    """PascalCase of the literal path segments: ``/v2/{p}/share-servers/{id}/action`` -> ``ShareServersAction``."""
+    return "".join(pascal(p) for p in _segments(path) if not _VARIABLE.match(p)) or "Root"
+
+
+def action_schema_name(path: str, action: str, role: str) -> str:
+    """``ShareServersActionMigrationCheckRequest``: path, action and role, as OpenStack names them."""
+    return f"{schema_base(path)}{pascal(action)}{pascal(role)}"
+
+
+def operation_schema_name(path: str, method: str, role: str) -> str:
+    """``SharesDetailGetResponse`` for an ordinary operation's body."""
+    return f"{schema_base(path)}{pascal(method.lower())}{pascal(role)}"
+
+
+def unique(name: str, taken: set[str]) -> str:
+    """``name``, or ``name_2``, ``name_3``... if it is taken; records the result."""
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}_{n}"
+    taken.add(candidate)
+    return candidate
+
+
+def path_variables(path: str) -> list[str]:
+    """The ``{name}`` variables of a URL template, in order."""
+    return re.findall(r"\{([^}]+)\}", path)

@@ -1,0 +1,79 @@
+"""What a build may vary without service-specific code: the builder's options.
+
+Everything Manila-specific (the optional ``{project_id}`` URL segment, the
+echoed response headers, the fault body, the named schemas that
+``parameters.yaml`` entries select with ``format:``) is data, loaded from
+``spec/build-options.yaml``; another service's tree builds with defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from manila_ssm.errors import Finding, Location, Severity, SpecError
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    """Knobs of the OpenAPI builder; the defaults suit any os-api-ref tree.
+
+    ``named_schemas`` maps a ``format:`` value of ``parameters.yaml`` to the
+    JSON Schema it stands for (os-api-ref has no other place for patterns,
+    enums or unions); a format not named here is emitted as JSON Schema
+    ``format``.
+    """
+
+    title: str = "API reference"
+    optional_path_parameter: str | None = None
+    security_header: str | None = "X-Auth-Token"
+    response_headers: Mapping[str, Any] = field(default_factory=dict)
+    named_schemas: Mapping[str, Any] = field(default_factory=dict)
+    error_schema: Mapping[str, Any] | None = None
+    schema_id_prefix: str = "urn:manila-ssm:schema"
+    closed_action_responses: bool = False
+
+
+_KEYS = {
+    "title": str,
+    "optional_path_parameter": (str, type(None)),
+    "security_header": (str, type(None)),
+    "response_headers": dict,
+    "named_schemas": dict,
+    "error_schema": (dict, type(None)),
+    "schema_id_prefix": str,
+    "closed_action_responses": bool,
+}
+
+
+def load_options(path: Path) -> BuildOptions:
+    """Read build options from a YAML mapping; unknown keys are errors, not ignored."""
+    where = Location(str(path))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SpecError(_finding(where, f"cannot read build options: {error.strerror}")) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise SpecError(_finding(Location(str(path), line), f"malformed YAML: {error}")) from None
+    if not isinstance(data, dict):
+        raise SpecError(_finding(where, "build options must be a YAML mapping"))
+    findings = []
+    for key, value in data.items():
+        expected = _KEYS.get(key)
+        if expected is None:
+            findings.append(_finding(where, f"unknown build option {key!r}", f"use one of: {', '.join(_KEYS)}"))
+        elif not isinstance(value, expected):
+            findings.append(_finding(where, f"build option {key!r} has the wrong type"))
+    if findings:
+        raise SpecError(findings)
+    return BuildOptions(**data)
+
+
+def _finding(where: Location, message: str, hint: str = "") -> Finding:
+    return Finding("SSM-BUILD-OPTIONS", Severity.ERROR, where, message, hint)

@@ -1,0 +1,111 @@
+"""Checks of built artifacts: OpenAPI validity, schema validity, samples against schemas.
+
+Every problem is a ``Finding`` naming the file (and a JSON pointer in the
+message); nothing here raises for a bad document.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from manila_ssm.errors import Finding, Location, Severity
+from manila_ssm.model import ApiRef
+
+_DOC = "urn:manila-ssm:openapi"
+
+
+def validate_openapi(document: Any, where: Location) -> list[Finding]:
+    """openapi-spec-validator's verdict on an OpenAPI 3.1 document, one finding per error."""
+    # The pure-Python backend gives the same messages everywhere (jsonschema-rs differs).
+    os.environ.setdefault("OPENAPI_SPEC_VALIDATOR_SCHEMA_VALIDATOR_BACKEND", "jsonschema")
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+
+    if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.1"):
+        return [_finding("SSM-VALIDATE-OPENAPI", where, "not an OpenAPI 3.1 document (no 'openapi: 3.1.x')")]
+    findings = []
+    for error in OpenAPIV31SpecValidator(document).iter_errors():
+        pointer = "/".join(str(p) for p in error.absolute_path)
+        findings.append(_finding("SSM-VALIDATE-OPENAPI", where, f"invalid OpenAPI at #/{pointer}: {error.message}"))
+    return findings
+
+
+def validate_schema(schema: Any, where: Location) -> list[Finding]:
+    """A standalone schema against the 2020-12 metaschema; it also needs an ``$id``."""
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as error:
+        pointer = "/".join(str(p) for p in error.absolute_path)
+        return [_finding("SSM-VALIDATE-SCHEMA", where, f"invalid JSON Schema at #/{pointer}: {error.message}")]
+    if not isinstance(schema, dict) or not schema.get("$id"):
+        return [_finding("SSM-VALIDATE-SCHEMA", where, "the schema has no $id", "give every generated schema an $id")]
+    return []
+
+
+def instance_errors(schema: Mapping[str, Any], instance: Any) -> list[str]:
+    """Readable reasons why ``instance`` does not match ``schema`` (empty when it does)."""
+    validator = Draft202012Validator(dict(schema), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return [_reason(error) for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))]
+
+
+def validate_examples(document: dict[str, Any], where: Location) -> list[Finding]:
+    """Every ``examples`` value of every media type against its schema (per action where named)."""
+    registry = Registry().with_resource(_DOC, Resource(contents=document, specification=DRAFT202012))
+    findings = []
+    for pointer, name, value, schema_ref in _examples(document):
+        validator = Draft202012Validator({"$ref": schema_ref}, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        for error in validator.iter_errors(value):
+            findings.append(_finding("SSM-VALIDATE-SAMPLE", where, f"example {name!r} at #{pointer} does not match its schema: {_reason(error)}"))
+    return findings
+
+
+def validate_samples(api: ApiRef, schemas: Mapping[tuple[str, str], Mapping[str, Any]]) -> list[Finding]:
+    """Every request/response sample of the actions of ``api`` against ``schemas[(action, role)]``."""
+    findings = []
+    for operation in api.actions():
+        for sample in (*operation.request_samples, *operation.response_samples):
+            schema = schemas.get((operation.action or "", sample.role))
+            if schema is None:
+                findings.append(_finding("SSM-VALIDATE-SAMPLE", sample.location, f"no {sample.role} schema for action {operation.action!r} to check {sample.path}", severity=Severity.WARNING))
+                continue
+            for reason in instance_errors(schema, sample.body):
+                findings.append(_finding("SSM-VALIDATE-SAMPLE", sample.location, f"sample {sample.path} does not match the {operation.action} {sample.role} schema: {reason}"))
+    return findings
+
+
+def _examples(document: dict[str, Any]) -> Iterator[tuple[str, str, Any, str]]:
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict):
+                continue
+            actions = operation.get("x-ssm", {}).get("actions", {})
+            base = f"/paths/{_escape(path)}/{method}"
+            media = [(f"{base}/requestBody/content", operation.get("requestBody", {}).get("content", {}), "request")]
+            media += [(f"{base}/responses/{code}/content", response.get("content", {}), "response") for code, response in operation.get("responses", {}).items()]
+            for prefix, content, role in media:
+                for media_type, body in content.items():
+                    at = f"{prefix}/{_escape(media_type)}"
+                    for name, example in (body.get("examples") or {}).items():
+                        ref = actions.get(name, {}).get(f"{role}-schema") or f"{_DOC}#{at}/schema"
+                        if ref.startswith("#"):
+                            ref = _DOC + ref
+                        yield f"{at}/examples/{name}", name, example.get("value"), ref
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _reason(error: Any) -> str:
+    pointer = "/".join(str(p) for p in error.absolute_path)
+    return f"at /{pointer}: {error.message}" if pointer else error.message
+
+
+def _finding(rule: str, where: Location, message: str, hint: str = "", severity: Severity = Severity.ERROR) -> Finding:
+    return Finding(rule, severity, where, message, hint)
