@@ -31,6 +31,7 @@ Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 _COMMAND_MODULES: tuple[str, ...] = (
     "manila_ssm.realmanila.commands",
     "manila_ssm.diff.commands",
+    "manila_ssm.docs.commands",
     "manila_ssm.target.commands",
 )
 

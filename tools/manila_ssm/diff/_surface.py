@@ -193,8 +193,11 @@ _NOT_MINE: Any = object()
 
 def _for_action(node: Node | None, action: str, resolver: Resolver) -> Node | None:
     """The part of a response schema that belongs to ``action`` (``_NOT_MINE`` if none does)."""
-    if node is None or "oneOf" not in node.schema:
+    if node is None:
         return node
+    if "oneOf" not in node.schema:  # one action's schema alone, or a body all actions share
+        owner = (node.schema.get("x-openstack") or {}).get("action-name")
+        return node if owner in (None, action) else _NOT_MINE
     named = False
     for index, raw in enumerate(node.schema["oneOf"]):
         alternative = resolver.node(raw, f"{node.pointer}/oneOf/{index}")

@@ -1,0 +1,42 @@
+"""``ssm-conformance spec docs``: the OpenAPI document as one static HTML page."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from manila_ssm import paths
+from manila_ssm.cli import EXIT_OK, CommandGroups, UsageError
+from manila_ssm.diff.inputs import parse_openapi
+from manila_ssm.docs import render_html
+
+
+def register(groups: CommandGroups) -> None:
+    parser = groups.spec.add_parser(
+        "docs", help="render the OpenAPI document as one self-contained HTML page",
+        description="Write a static HTML reference (table of contents, search, every operation and action) "
+                    "that needs no network to view.",
+        epilog="Exit codes: 0 written, 2 usage or input error.",
+    )
+    parser.add_argument("openapi", metavar="OPENAPI", nargs="?", type=Path,
+                        help="OpenAPI file, JSON or YAML (default: the project's spec/openapi/effective.json)")
+    parser.add_argument("-o", "--output", metavar="FILE.html", type=Path, required=True, help="where to write the page")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    source: Path = args.openapi or paths.spec_dir() / "openapi" / "effective.json"
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"{source}: cannot read the OpenAPI document: {error}") from None
+    document = parse_openapi(text, str(source), yaml_syntax=source.suffix in (".yaml", ".yml"))
+    html = render_html(document)
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(html, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"{args.output}: cannot write: {error}") from None
+    print(f"wrote {args.output} ({len(html) // 1024} KiB) from {source}", file=out)
+    return EXIT_OK
