@@ -98,7 +98,7 @@ def create(config: HarnessConfig, tag: str | None = None) -> FixtureSet:
         share = _wait_available(client, ids["share_id"])
         source, destination = ROLES[role]
         servers[role] = {
-            "id": share["share_server_id"],
+            "share_server_id": share["share_server_id"],
             "host": config.backend_host(source),
             "destination_host": config.backend_host(destination),
             **ids,
@@ -124,7 +124,7 @@ def still_usable(config: HarnessConfig, fixtures: FixtureSet) -> bool:
         server = fixtures.document["share_servers"].get(role)
         if server is None:
             return False
-        exchange = client.get(f"/share-servers/{server['id']}")
+        exchange = client.get(f"/share-servers/{server.get('share_server_id')}")
         if exchange.status != 200:
             return False
         body = exchange.json()["share_server"]

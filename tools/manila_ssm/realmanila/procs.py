@@ -69,10 +69,14 @@ class Daemon:
         self.pid_file.write_text(f"{process.pid}\n")
         # Not waited on: it outlives this command; ``stop`` ends it by PID.
         process.returncode = 0
+        # /proc/<pid>/cmdline reads empty for a moment after exec.
+        deadline = time.monotonic() + 2
+        while not _cmdline_has(process.pid, self.marker) and time.monotonic() < deadline:
+            time.sleep(0.02)
         return process.pid
 
     def check_alive(self) -> None:
-        if self.pid() is None and (time.sleep(0.5) or self.pid() is None):
+        if self.pid() is None:
             raise HarnessError(self.name, "exited during start-up", self.log)
 
     def stop(self, timeout: float = 30.0) -> bool:
