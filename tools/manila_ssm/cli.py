@@ -29,6 +29,7 @@ Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
 # Every module here defines ``register(groups: CommandGroups) -> None``; one per line.
 _COMMAND_MODULES: tuple[str, ...] = (
+    "manila_ssm.build.commands",
     "manila_ssm.realmanila.commands",
     "manila_ssm.diff.commands",
     "manila_ssm.docs.commands",
