@@ -1,0 +1,120 @@
+"""Checks of the page against itself and against the errata: versions, parameter use, status claims."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from manila_ssm.apiref import load_parameters
+from manila_ssm.errors import SpecError
+from manila_ssm.lint._errata import Claim
+from manila_ssm.lint._registry import Hit, Subject, check
+from manila_ssm.model import Operation
+
+_VERSION = re.compile(r"^(\d+)\.(\d+)$")
+
+
+def _version(text: str | None) -> tuple[int, int] | None:
+    match = _VERSION.match((text or "").strip())
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+@check("version-added-mismatch")
+def version_added(subject: Subject) -> Iterator[Hit]:
+    for op in subject.api.operations:
+        added = [n for n in op.version_notes if n.kind == "versionadded"]
+        if not added:
+            continue
+        first = added[0]
+        for other in added[1:]:
+            if _version(other.version) != _version(first.version):
+                yield Hit(other.location, f"`{op.title}` has versionadded {other.version} here and {first.version} at {first.location}")
+        # ``min_version`` falls back to versionadded; it differs only when the rest_method states its own.
+        if op.min_version is not None and _version(op.min_version) != _version(first.version):
+            yield Hit(first.location, f"versionadded {first.version} disagrees with `min_version: {op.min_version}` of the rest_method at {op.location}")
+
+
+@check("param-version-before-operation")
+def parameter_versions(subject: Subject) -> Iterator[Hit]:
+    for op in subject.api.operations:
+        floor = _version(op.min_version)
+        if floor is None:
+            continue
+        for parameter in op.request_parameters + op.response_parameters:
+            since = _version(parameter.definition.min_version)
+            if since is not None and since < floor:
+                yield Hit(
+                    parameter.used_at,
+                    f"`{parameter.name}` is new in {parameter.definition.min_version} "
+                    f"({parameter.definition.location}), but `{op.title}` exists only since {op.min_version}",
+                )
+
+
+@check("param-listed-twice")
+def parameters_listed_twice(subject: Subject) -> Iterator[Hit]:
+    for op in subject.api.operations:
+        for listed in (op.request_parameters, op.response_parameters):
+            first: dict[tuple[str, str], str] = {}
+            for parameter in listed:
+                key = (parameter.name, parameter.definition.in_)
+                if key in first:
+                    yield Hit(parameter.used_at, f"`{parameter.name}` ({parameter.definition.in_}) is already listed at {first[key]}")
+                else:
+                    first[key] = str(parameter.used_at)
+
+
+@check("param-unused")
+def unused_parameters(subject: Subject) -> Iterator[Hit]:
+    if not subject.whole_tree:
+        return  # a single page uses a fraction of a shared parameters.yaml by design
+    used = {
+        (p.definition.location.file, p.definition.key)
+        for op in subject.api.operations
+        for p in op.request_parameters + op.response_parameters
+    }
+    for display in subject.api.parameter_files:
+        try:
+            table, _ = load_parameters(subject.root / display, display)
+        except SpecError:
+            continue  # reported by the parser
+        for key, definition in table.items():
+            if (display, key) not in used:
+                yield Hit(definition.location, f"`{key}` is defined in `{display}` but no rest_parameters list uses it")
+
+
+def _normal_path(path: str) -> tuple[str, ...]:
+    """A path to match errata against: no project segment, variables unnamed, `_` and `-` alike."""
+    parts = [p for p in path.strip("/").split("/") if p and p != "{project_id}"]
+    return tuple("{}" if p.startswith("{") else p.replace("_", "-") for p in parts)
+
+
+def _concerns(claim: Claim, op: Operation) -> bool:
+    return op.action in claim.actions and _normal_path(op.path) in {_normal_path(p) for p in claim.paths}
+
+
+def _status_hits(subject: Subject, kind: str) -> Iterator[Hit]:
+    for claim in subject.claims:
+        if claim.kind != kind:
+            continue
+        for op in subject.api.actions():
+            if not _concerns(claim, op):
+                continue
+            codes = op.success_codes if kind == "success" else op.error_codes
+            if claim.code in {c.code for c in codes}:
+                continue
+            listed = ", ".join(str(c.code) for c in codes) or "none"
+            yield Hit(
+                codes[0].location if codes else op.location,
+                f"erratum {claim.erratum} ({claim.location}) says `{op.action}` answers {claim.code}; "
+                f"the page lists {kind} codes {listed}",
+            )
+
+
+@check("status-contradicted-by-erratum")
+def erratum_success_codes(subject: Subject) -> Iterator[Hit]:
+    yield from _status_hits(subject, "success")
+
+
+@check("status-missing-per-erratum")
+def erratum_error_codes(subject: Subject) -> Iterator[Hit]:
+    yield from _status_hits(subject, "error")

@@ -1,0 +1,107 @@
+"""A lint report as text, JSON, or SARIF 2.1.0 (for code-scanning UIs).
+
+Every format is deterministic for the same findings: no timestamps, no
+absolute paths (locations are relative to the tree root; SARIF marks them with
+the ``SRCROOT`` base id, which the consumer maps to the tree's checkout).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from manila_ssm import jsonio
+from manila_ssm.apiref.rules import RULES
+from manila_ssm.errors import Finding, Severity
+from manila_ssm.lint._run import LintReport
+
+FORMATS = ("text", "json", "sarif")
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+TOOL_NAME = "ssm-conformance spec lint"
+
+
+def _summary(report: LintReport) -> dict[str, int]:
+    return {str(s): report.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)}
+
+
+def render_text(report: LintReport) -> str:
+    lines = [f.format() for f in report.findings]
+    counts = _summary(report)
+    lines.append(
+        f"{report.source}: {len(report.findings)} findings "
+        f"({counts['error']} errors, {counts['warning']} warnings, {counts['info']} info)"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _finding_json(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule_id,
+        "severity": str(finding.severity),
+        "file": finding.location.file,
+        "line": finding.location.line,
+        "message": finding.message,
+        "hint": finding.hint,
+    }
+
+
+def render_json(report: LintReport) -> str:
+    return jsonio.dumps(
+        {"source": report.source, "summary": _summary(report), "findings": [_finding_json(f) for f in report.findings]}
+    )
+
+
+def _sarif_rule(rule_id: str) -> dict[str, Any]:
+    rule = RULES[rule_id]
+    return {
+        "id": rule.id,
+        "shortDescription": {"text": rule.summary},
+        "help": {"text": rule.hint},
+        "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+    }
+
+
+def _sarif_result(finding: Finding, index: int) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": finding.location.file, "uriBaseId": "SRCROOT"}}
+    if finding.location.line:
+        physical["region"] = {"startLine": finding.location.line}
+    text = f"{finding.message}. Fix: {finding.hint}" if finding.hint else finding.message
+    return {
+        "ruleId": finding.rule_id,
+        "ruleIndex": index,
+        "level": _SARIF_LEVEL[finding.severity],
+        "message": {"text": text},
+        "locations": [{"physicalLocation": physical}],
+    }
+
+
+def sarif(report: LintReport) -> dict[str, Any]:
+    """The report as a SARIF 2.1.0 log: one run, the catalogue's rules, one result per finding."""
+    rule_ids = sorted(RULES)
+    index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": TOOL_NAME,
+                        "rules": [_sarif_rule(r) for r in rule_ids],
+                    }
+                },
+                "originalUriBaseIds": {"SRCROOT": {"description": {"text": f"the api-ref tree {report.source}"}}},
+                "results": [_sarif_result(f, index[f.rule_id]) for f in report.findings],
+            }
+        ],
+    }
+
+
+def render(report: LintReport, fmt: str) -> str:
+    if fmt == "text":
+        return render_text(report)
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "sarif":
+        return jsonio.dumps(sarif(report))
+    raise ValueError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
