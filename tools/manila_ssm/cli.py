@@ -32,6 +32,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "manila_ssm.build.commands",
     "manila_ssm.realmanila.commands",
     "manila_ssm.diff.commands",
+    "manila_ssm.lint.commands",
     "manila_ssm.docs.commands",
     "manila_ssm.target.commands",
 )
