@@ -42,11 +42,13 @@ def _action(ctx: Context, operation: Operation) -> str | None:
     return keys[0] if keys else None
 
 
-def _body(ctx: Context, samples: tuple[Sample, ...], declared: list[Parameter], action: bool) -> tuple[BodyNode, ...]:
+def _body(
+    ctx: Context, samples: tuple[Sample, ...], declared: list[Parameter], action: str | None
+) -> tuple[BodyNode, ...]:
     sample = next((s for s in samples if isinstance(s.body, (dict, list))), None)
     if sample is None:
         return flat_body(declared)
-    inferred = infer_body(sample.body, declared, sample_name=sample.path, at=sample.location, action_request=action)
+    inferred = infer_body(sample.body, declared, sample_name=sample.path, at=sample.location, action=action)
     ctx.findings.extend(inferred.findings)
     return inferred.body
 
@@ -59,6 +61,6 @@ def with_bodies(ctx: Context, operation: Operation) -> Operation:
     return replace(
         operation,
         action=action,
-        request_body=_body(ctx, operation.request_samples, request, action is not None),
-        response_body=_body(ctx, operation.response_samples, response, False),
+        request_body=_body(ctx, operation.request_samples, request, action),
+        response_body=_body(ctx, operation.response_samples, response, None),
     )

@@ -8,17 +8,17 @@ The rule (deterministic):
    first unmatched key of the same name in a breadth-first walk of the tree
    (shallowest first; ties by source order).
 3. The *body root* is the value of the single top-level key when the sample has
-   exactly one top-level key which no parameter matched and which is the
-   action of an action request (``migration_start``, even when its value is
-   ``null``) or whose value is an object (a resource wrapper such as
-   ``share``); otherwise the top level itself. A declared
+   exactly one top-level key and it is the action of an action request
+   (``migration_start``, even when its value is ``null``) or its value is an
+   object (a resource wrapper such as ``share``); otherwise the top level
+   itself. A declared
    parameter the sample does not show is appended, in declaration order, to
    the body root's children (with ``sample_type`` ``None``) and reported.
 4. A sample key no parameter matched is reported once, at its topmost
    undeclared key; the keys inside a declared object are checked only when at
    least one of them is declared (an object of free-form keys such as
-   ``metadata`` is left alone). The wrapper of an action request is expected
-   and not reported.
+   ``metadata`` is left alone). The action key of an action request is
+   expected and not reported.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class Inferred:
 
 
 def infer_body(
-    sample: Any, declared: Sequence[Parameter], *, sample_name: str, at: Location, action_request: bool
+    sample: Any, declared: Sequence[Parameter], *, sample_name: str, at: Location, action: str | None
 ) -> Inferred:
     """The body tree of ``sample`` with ``declared`` body parameters placed in it."""
     top = _keys(sample)
@@ -105,8 +105,8 @@ def infer_body(
             missing.append(parameter)
         else:
             match.parameter = parameter
-    single = top[0] if len(top) == 1 and top[0].parameter is None else None
-    wrapper = single if single is not None and (action_request or single.sample_type == "object") else None
+    single = top[0] if len(top) == 1 else None
+    wrapper = single if single is not None and (single.key == action or single.sample_type == "object") else None
     home = wrapper.children if wrapper is not None else top
     for parameter in missing:
         home.append(_Key(parameter.name, None, [], parameter))
@@ -117,7 +117,7 @@ def infer_body(
                 f"body parameter `{parameter.name}` (declared at {parameter.used_at}) is not shown in sample `{sample_name}`",
             )
         )
-    expected = wrapper if action_request else None
+    expected = next((k for k in top if k.key == action and k.parameter is None), None)
     findings.extend(_undeclared(top, "", expected, sample_name, at))
     return Inferred(tuple(k.freeze() for k in top), tuple(findings))
 

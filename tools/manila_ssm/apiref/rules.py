@@ -8,7 +8,7 @@ stages add their own rules with :func:`register`; ids are kebab-case and unique.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from manila_ssm.errors import Finding, Location, Severity
 
@@ -24,6 +24,8 @@ class Rule:
     summary: str
     hint: str
     fatal: bool = False
+    stage: str = "lint"
+    """Which stage emits the rule: "parse" for this package, "lint" for checks on the model."""
 
     def finding(self, location: Location, message: str, hint: str | None = None) -> Finding:
         return Finding(self.id, self.severity, location, message, self.hint if hint is None else hint)
@@ -59,7 +61,7 @@ def is_fatal(item: Finding) -> bool:
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
-for _rule in (
+for _rule in (  # the parser's rules
     # Files and syntax.
     Rule("source-missing-file", _E, "an api-ref source, include or parameters file does not exist",
          "check the path; it is resolved relative to the page that names it", fatal=True),
@@ -126,4 +128,4 @@ for _rule in (
     Rule("action-ambiguous", _E, "an .../action request sample has more than one top-level key",
          "an action request body has exactly one top-level key, the action name"),
 ):
-    register(_rule)
+    register(replace(_rule, stage="parse"))
