@@ -1,0 +1,88 @@
+"""Settings: flag > environment > ini, values parsed, bad values named with their source."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from manila_ssm.suite.client import REDACTED, Endpoint
+from manila_ssm.suite.config import ConfigError, load_servers_file, resolve
+
+TARGET = {"base_url": "http://127.0.0.1:8786/v2/ad01", "admin_token": "admin:ad01"}
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "ini", "expected"),
+    [
+        ({"contract": "documented"}, {"SSM_CONTRACT": "effective"}, {}, "documented"),
+        ({}, {"SSM_CONTRACT": "documented"}, {"contract": "effective"}, "documented"),
+        ({}, {}, {"contract": "documented"}, "documented"),
+        ({}, {}, {}, "effective"),
+    ],
+)
+def test_precedence(flags, env, ini, expected) -> None:
+    assert resolve(flags, ini, env).contract == expected
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "message"),
+    [
+        ({"contract": "strict"}, {}, "--ssm-contract: bad value 'strict' from --ssm-contract"),
+        ({}, {"SSM_WAIT_TIMEOUT": "-1"}, "from SSM_WAIT_TIMEOUT: must be a positive"),
+        ({}, {"SSM_MICROVERSIONS": "2.x"}, "'2.x' is not MAJOR.MINOR"),
+        ({"base_url": "ftp://x"}, {}, "not an http(s) URL"),
+        ({"base_url": "http://h:1/v2"}, {}, "needs admin credentials"),
+        ({"server_ids": "a,b"}, {}, "without a target"),
+    ],
+)
+def test_bad_values_name_their_source(flags, env, message) -> None:
+    with pytest.raises(ConfigError, match=None) as error:
+        resolve(flags, {}, env)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "root", "project"),
+    [
+        ("http://h:1/v2/ad01", "http://h:1", "ad01"),
+        ("http://h:1/v2/", "http://h:1", None),
+        ("http://h:1", "http://h:1", None),
+        ("http://h:1/share/v2/ad01", "http://h:1/share", "ad01"),
+    ],
+)
+def test_endpoint_forms(url, root, project) -> None:
+    endpoint = Endpoint.parse(url)
+    assert (endpoint.root, endpoint.project_id) == (root, project)
+    assert endpoint.v2("/x") == f"{root}/v2{'/' + project if project else ''}/x"
+
+
+@pytest.mark.parametrize(
+    ("document", "ids"),
+    [
+        (["a", "b"], ("a", "b")),
+        ({"share_server_ids": ["a"]}, ("a",)),
+        ({"fixtures": {"migrate": {"share_server_id": "a"}, "cancel": {"share_server_id": "b"}}}, ("a", "b")),
+        ([{"id": "a"}, {"share_server_id": "b"}], ("a", "b")),
+    ],
+)
+def test_servers_file_shapes(tmp_path: Path, document, ids) -> None:
+    path = tmp_path / "servers.json"
+    path.write_text(json.dumps(document))
+    assert load_servers_file(path) == ids
+    assert resolve({**TARGET, "servers_file": str(path)}, {}, {}).server_ids == ids
+
+
+def test_servers_file_without_servers_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "servers.json"
+    path.write_text("{}")
+    with pytest.raises(ConfigError, match="names no share servers"):
+        load_servers_file(path)
+
+
+def test_redacted_configuration_hides_tokens() -> None:
+    config = resolve({**TARGET, "member_token": "demo:de02"}, {}, {})
+    shown = json.dumps(config.redacted())
+    assert "admin:ad01" not in shown and "demo:de02" not in shown
+    assert config.redacted()["admin_token"] == REDACTED

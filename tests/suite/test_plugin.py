@@ -1,0 +1,96 @@
+"""The plugin end to end: inert in ordinary runs, reports by requirement, never leaks a token."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import requests
+
+from manila_ssm import paths
+from manila_ssm.suite.servers import ServerPool, UnsafeServer
+
+FIXTURE_OPENAPI = Path(__file__).parent / "data" / "openapi-fixture.json"
+
+ADMIN = "admin:ad000000000000000000000000000001"
+MEMBER = "demo:de000000000000000000000000000002"
+
+
+def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_inprocess(
+        str(paths.conformance_dir()), "-p", "no:randomly", f"--ssm-openapi={FIXTURE_OPENAPI}",
+        f"--ssm-reports-dir={pytester.path / 'reports'}", "--ssm-max-examples=3", *args,
+    )
+
+
+def test_plugin_is_inert_without_conformance_tests(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_plain():\n    assert True\n")
+    result = pytester.runpytest_inprocess()
+    result.assert_outcomes(passed=1)
+    assert "manila-ssm conformance" not in result.stdout.str() and "ssm-seed" not in result.stdout.str()
+    assert not (pytester.path / "reports").exists()
+
+
+def test_subset_against_the_embedded_target_reports_by_requirement(pytester: pytest.Pytester) -> None:
+    result = run_suite(pytester, "--ssm-requirements=SSM-CHECK-STATUS-200,SSM-CANCEL-IDLE-400")
+    result.assert_outcomes(passed=4, deselected=result.parseoutcomes()["deselected"])
+    result.stdout.fnmatch_lines(["*Using --ssm-seed=*", "*verdict: target CONFORMS*"])
+    report = json.loads((pytester.path / "reports" / "conformance.json").read_text())
+    outcomes = {r["id"]: r["outcome"] for r in report["requirements"]}
+    assert outcomes["SSM-CHECK-STATUS-200"] == "pass"
+    assert outcomes["SSM-CANCEL-IDLE-400"] == "pass"
+    assert outcomes["SSM-CHECK-FUZZ-POSITIVE"] == "not-run"
+    assert "| `SSM-CHECK-STATUS-200` | pass |" in (pytester.path / "reports" / "conformance.md").read_text()
+
+
+def test_unknown_requirement_id_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = run_suite(pytester, "--ssm-requirements=SSM-NO-SUCH")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unknown ids: SSM-NO-SUCH*"])
+
+
+def test_tokens_never_appear_in_output_or_reports(pytester: pytest.Pytester, reference_target) -> None:
+    result = run_suite(
+        pytester, f"--ssm-base-url={reference_target.base_url}/v2/ad000000000000000000000000000001",
+        f"--ssm-admin-token={ADMIN}", f"--ssm-member-token={MEMBER}", "-v",
+        "--ssm-requirements=SSM-CHECK-POLICY-403,SSM-FAULT-SHAPE,SSM-CHECK-STATUS-200",
+        f"--junitxml={pytester.path / 'junit.xml'}",
+    )
+    assert result.ret == 0
+    texts = [result.stdout.str(), result.stderr.str(), (pytester.path / "junit.xml").read_text()]
+    texts += [p.read_text() for p in (pytester.path / "reports").iterdir()]
+    for text in texts:
+        assert ADMIN not in text and MEMBER not in text
+    assert "<redacted>" in (pytester.path / "reports" / "conformance.json").read_text()
+
+
+def test_named_servers_are_used_and_nothing_else(pytester: pytest.Pytester, reference_target) -> None:
+    created = requests.post(f"{reference_target.base_url}/_reference/share-servers", headers={"X-Auth-Token": ADMIN},
+                            json={"host": "ref@alpha", "shares": 1, "snapshots": 0}, timeout=5)
+    server_id = created.json()["share_server"]["id"]
+    result = run_suite(
+        pytester, f"--ssm-base-url={reference_target.base_url}", f"--ssm-admin-token={ADMIN}",
+        "--ssm-requirements=SSM-CANCEL-IDLE-400", "--ssm-project-id=ad000000000000000000000000000001",
+        f"--ssm-server-ids={server_id}",
+    )
+    result.assert_outcomes(passed=1, deselected=result.parseoutcomes()["deselected"])
+    report = json.loads((pytester.path / "reports" / "conformance.json").read_text())
+    evidence = [r for r in report["requirements"] if r["id"] == "SSM-CANCEL-IDLE-400"][0]["results"][0]["evidence"]
+    assert server_id in evidence[0]["request"]["url"]
+
+
+def test_without_servers_the_scenarios_skip_and_say_how_to_name_them(pytester: pytest.Pytester) -> None:
+    result = run_suite(
+        pytester, "--ssm-base-url=http://127.0.0.1:9", f"--ssm-admin-token={ADMIN}",
+        "--ssm-requirements=SSM-CANCEL-IDLE-400", "--ssm-request-timeout=1", "-rs",
+    )
+    result.assert_outcomes(skipped=1, deselected=result.parseoutcomes()["deselected"])
+    result.stdout.fnmatch_lines(["*--ssm-server-ids*"])
+
+
+def test_unnamed_servers_are_refused() -> None:
+    pool = ServerPool(admin=None, explicit=("named",), fixture_api=False)  # type: ignore[arg-type]
+    pool.guard("named")
+    with pytest.raises(UnsafeServer, match="refusing to migrate share server other"):
+        pool.guard("other")

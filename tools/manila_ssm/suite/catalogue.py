@@ -1,0 +1,146 @@
+"""The requirement catalogue: stable ids, statements, sources, known defects.
+
+Most requirements are listed in ``requirements.yaml``; the ones whose wording
+follows the contract (each action's success code, response schema, error
+codes, fuzzing, policy and unknown-id answers) are derived from the OpenAPI
+document, so ``--ssm-contract documented`` checks ``SSM-CHECK-STATUS-202``
+where the effective contract checks ``SSM-CHECK-STATUS-200``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from manila_ssm.suite.contract import ACTIONS, SHORT, ActionContract, Contract
+
+
+@dataclass(frozen=True, slots=True)
+class Defect:
+    """A known upstream defect: reported as such, never as a pass or a failure."""
+
+    id: str
+    title: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    id: str
+    statement: str
+    source: str
+    actions: tuple[str, ...] = ACTIONS
+    defect: Defect | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    contract: str
+    requirements: Mapping[str, Requirement]
+
+    def __getitem__(self, requirement_id: str) -> Requirement:
+        try:
+            return self.requirements[requirement_id]
+        except KeyError:
+            raise KeyError(f"{requirement_id} is not in the requirement catalogue") from None
+
+    def __contains__(self, requirement_id: object) -> bool:
+        return requirement_id in self.requirements
+
+    def __iter__(self) -> Iterator[Requirement]:
+        return iter(self.requirements.values())
+
+    def __len__(self) -> int:
+        return len(self.requirements)
+
+
+def status_id(action: str, code: int) -> str:
+    return f"SSM-{SHORT[action]}-STATUS-{code}"
+
+
+def schema_id(action: str) -> str:
+    return f"SSM-{SHORT[action]}-RESPONSE-SCHEMA"
+
+
+def error_codes_id(action: str) -> str:
+    return f"SSM-{SHORT[action]}-ERROR-CODES"
+
+
+def fuzz_id(action: str, mode: str) -> str:
+    return f"SSM-{SHORT[action]}-FUZZ-{mode.upper()}"
+
+
+def policy_id(action: str) -> str:
+    return f"SSM-{SHORT[action]}-POLICY-403"
+
+
+def unknown_id(action: str) -> str:
+    # manila/api/v2/share_servers.py: get_progress does not look the server up, hence 400
+    code = 400 if action == "migration_get_progress" else 404
+    return f"SSM-{SHORT[action]}-UNKNOWN-{code}"
+
+
+def _source(action: ActionContract) -> str:
+    if action.errata:
+        return "erratum " + ", ".join(action.errata)
+    return action.source or f"api-ref: {action.name}"
+
+
+def derived(contract: Contract) -> Iterator[Requirement]:
+    for name in ACTIONS:
+        action = contract.actions[name]
+        only = (name,)
+        yield Requirement(status_id(name, action.success_code),
+                          f"a valid {name} in a state that allows it is answered {action.success_code}",
+                          _source(action), only)
+        body = "a body valid against the contract's response schema" if action.has_body else "no body"
+        yield Requirement(schema_id(name), f"a successful {name} answer has {body}", _source(action), only)
+        codes = ", ".join(str(c) for c in action.error_codes)
+        yield Requirement(error_codes_id(name), f"every error answer to {name} uses a documented code ({codes})",
+                          _source(action), only)
+        yield Requirement(fuzz_id(name, "positive"),
+                          f"generated schema-valid {name} requests get {action.success_code} or a documented "
+                          "error code, never 5xx", _source(action), only)
+        yield Requirement(fuzz_id(name, "negative"),
+                          f"generated schema-invalid {name} requests get a documented 4xx, never 2xx or 5xx",
+                          _source(action), only)
+        yield Requirement(policy_id(name), f"{name} with non-admin credentials is answered 403 forbidden",
+                          "manila/policies/share_server.py: admin only (behaviour §6.1)", only)
+        code = unknown_id(name).rsplit("-", 1)[1]
+        yield Requirement(unknown_id(name), f"{name} on an unknown share server id is answered {code}",
+                          "behaviour §2.0 server lookup", only)
+
+
+@cache
+def _listed() -> tuple[Mapping[str, Any], ...]:
+    text = resources.files("manila_ssm.suite").joinpath("requirements.yaml").read_text(encoding="utf-8")
+    return tuple(yaml.safe_load(text)["requirements"])
+
+
+def build(contract: Contract) -> Catalogue:
+    """The catalogue for ``contract``: the derived requirements, then the listed ones."""
+    requirements: dict[str, Requirement] = {}
+    for requirement in derived(contract):
+        requirements[requirement.id] = requirement
+    for entry in _listed():
+        if contract.name not in entry.get("contracts", (contract.name,)):
+            continue
+        defect = entry.get("defect")
+        requirements[entry["id"]] = Requirement(
+            id=entry["id"],
+            statement=entry["statement"],
+            source=entry["source"],
+            actions=tuple(entry.get("actions", ACTIONS)),
+            defect=Defect(**defect) if defect else None,
+        )
+    return Catalogue(contract.name, requirements)
+
+
+def listed_ids() -> frozenset[str]:
+    """Ids of the listed (not derived) requirements, for every contract."""
+    return frozenset(entry["id"] for entry in _listed())

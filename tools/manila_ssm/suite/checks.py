@@ -1,0 +1,186 @@
+"""Checks: each decides one requirement on recorded exchanges, and records the verdict.
+
+A test calls these through the ``ssm`` fixture's :class:`Verifier`. A broken
+requirement raises :class:`RequirementFailure` (an ``AssertionError``, so
+pytest says FAILED) naming the requirement and carrying the exchanges; a known
+upstream defect ends the test as xfail with the defect id; everything that
+held is recorded as a pass, once per test, requirement and action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any, NoReturn
+
+import pytest
+
+from manila_ssm.suite import catalogue as cat
+from manila_ssm.suite.catalogue import Catalogue
+from manila_ssm.suite.client import EXPERIMENTAL_HEADER, VERSION_HEADER
+from manila_ssm.suite.contract import Contract
+from manila_ssm.suite.outcomes import Exchange, Outcome, Record, RecordSink, RequirementFailure
+
+# manila/api/openstack/wsgi.py Fault: status -> fault name; anything else is computeFault
+FAULT_NAMES = {
+    400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound", 405: "badMethod",
+    409: "conflictingRequest", 413: "overLimit", 415: "badMediaType", 501: "notImplemented",
+    503: "serviceUnavailable",
+}
+_TRUE_SPELLINGS = frozenset({"1", "t", "true", "on", "y", "yes"})
+
+
+def fault_name(status: int) -> str:
+    return FAULT_NAMES.get(status, "computeFault")
+
+
+class Verifier:
+    """Records verdicts on requirements for one test."""
+
+    def __init__(self, catalogue: Catalogue, contract: Contract, sink: RecordSink) -> None:
+        self.catalogue = catalogue
+        self.contract = contract
+        self.sink = sink
+
+    # -- verdicts -------------------------------------------------------------
+
+    def passed(self, requirement: str, *exchanges: Exchange, action: str | None = None) -> None:
+        self.catalogue[requirement]  # an unknown id is a bug in the suite, not in the target
+        if any(r.requirement == requirement and r.action == action for r in self.sink.records):
+            return
+        self.sink.add(Record(requirement, Outcome.PASS, self.sink.test, action=action,
+                             evidence=tuple(e.to_dict() for e in exchanges[:1])))
+
+    def fail(self, requirement: str, message: str, *exchanges: Exchange, action: str | None = None) -> NoReturn:
+        self.catalogue[requirement]
+        self.sink.add(Record(requirement, Outcome.FAIL, self.sink.test, message, action=action,
+                             evidence=tuple(e.to_dict() for e in exchanges)))
+        raise RequirementFailure(requirement, message, tuple(exchanges))
+
+    def require(self, requirement: str, ok: bool, message: str, *exchanges: Exchange,
+                action: str | None = None) -> None:
+        if ok:
+            self.passed(requirement, *exchanges, action=action)
+        else:
+            self.fail(requirement, message, *exchanges, action=action)
+
+    def known_defect(self, requirement: str, exchange: Exchange, action: str | None = None) -> NoReturn:
+        defect = self.catalogue[requirement].defect
+        assert defect is not None, f"{requirement} has no known defect in the catalogue"
+        message = f"{defect.id}: {defect.title} ({defect.source})"
+        self.sink.add(Record(requirement, Outcome.KNOWN_DEFECT, self.sink.test, message, defect=defect.id,
+                             action=action, evidence=(exchange.to_dict(),)))
+        pytest.xfail(f"known upstream defect {message}")
+
+    def observed_defect(self, requirement: str, defect: str, exchange: Exchange, action: str | None = None) -> NoReturn:
+        """A check that is not itself about a defect ran into one (e.g. while fuzzing)."""
+        message = f"{defect}: hit while checking {requirement}"
+        self.sink.add(Record(requirement, Outcome.KNOWN_DEFECT, self.sink.test, message, defect=defect,
+                             action=action, evidence=(exchange.to_dict(),)))
+        pytest.xfail(f"known upstream defect {message}")
+
+    def skip(self, requirement: str, reason: str, action: str | None = None) -> None:
+        self.sink.add(Record(requirement, Outcome.SKIP, self.sink.test, reason, action=action))
+
+    # -- checks on one exchange ------------------------------------------------
+
+    def status(self, requirement: str, exchange: Exchange, expected: int | Collection[int],
+               *, action: str | None = None) -> None:
+        """The answer arrived and has one of the ``expected`` codes (or is the requirement's known defect)."""
+        codes = {expected} if isinstance(expected, int) else set(expected)
+        if exchange.status is None:
+            self.fail(requirement, f"expected {_codes(codes)} but got {exchange.error}", exchange, action=action)
+        if exchange.status in codes:
+            self.passed(requirement, exchange, action=action)
+            return
+        defect = self.catalogue[requirement].defect
+        if defect is not None and exchange.status >= 500:
+            self.known_defect(requirement, exchange, action)
+        self.fail(requirement, f"expected {_codes(codes)}, got {exchange.status}", exchange, action=action)
+
+    def json_content(self, exchange: Exchange, action: str | None = None) -> None:
+        if not exchange.response_body:
+            return
+        content_type = (exchange.header("Content-Type") or "").split(";")[0].strip().lower()
+        self.require("SSM-HEADER-CONTENT-TYPE-JSON", content_type == "application/json",
+                     f"a {exchange.status} answer with a body has Content-Type {content_type or 'none'!r}",
+                     exchange, action=action)
+
+    def fault(self, exchange: Exchange, action: str | None = None) -> None:
+        """An error answer is a Manila fault whose name matches its status."""
+        self.json_content(exchange, action)
+        assert exchange.status is not None
+        name = fault_name(exchange.status)
+        body = exchange.json
+        inner = body.get(name) if isinstance(body, dict) and len(body) == 1 else None
+        ok = (isinstance(inner, dict) and type(inner.get("code")) is int and inner["code"] == exchange.status
+              and isinstance(inner.get("message"), str))
+        shown = exchange.response_body[:120] or "an empty body"
+        self.require("SSM-FAULT-SHAPE", ok,
+                     f'a {exchange.status} answer must be {{"{name}": {{"code": {exchange.status}, '
+                     f'"message": "..."}}}}, got {shown}', exchange, action=action)
+
+    def echoed_headers(self, exchange: Exchange, version: str, experimental: bool,
+                       action: str | None = None) -> None:
+        echoed = exchange.header(VERSION_HEADER)
+        self.require("SSM-HEADER-VERSION-ECHO", echoed == version,
+                     f"answer echoes {VERSION_HEADER}: {echoed!r}, expected {version!r}", exchange, action=action)
+        if experimental:
+            flag = (exchange.header(EXPERIMENTAL_HEADER) or "").strip().lower()
+            self.require("SSM-HEADER-EXPERIMENTAL-ECHO", flag in _TRUE_SPELLINGS,
+                         f"answer carries {EXPERIMENTAL_HEADER}: {flag or 'nothing'!r}, expected True",
+                         exchange, action=action)
+
+    def documented_error(self, action: str, exchange: Exchange) -> None:
+        codes = self.contract.actions[action].error_codes
+        assert exchange.status is not None
+        self.require(cat.error_codes_id(action), exchange.status in codes and exchange.status < 500,
+                     f"{action} answered {exchange.status}, which is not a documented error code "
+                     f"({_codes(set(codes))})", exchange, action=action)
+
+    # -- composite checks -----------------------------------------------------
+
+    def success(self, action: str, exchange: Exchange, version: str) -> Any:
+        """The action succeeded as the contract says: code, body, headers. Returns the body."""
+        contract = self.contract.actions[action]
+        self.status(cat.status_id(action, contract.success_code), exchange, contract.success_code, action=action)
+        self.response_body(action, exchange)
+        self.echoed_headers(exchange, version, contract.experimental, action)
+        return exchange.json
+
+    def response_body(self, action: str, exchange: Exchange) -> None:
+        contract = self.contract.actions[action]
+        requirement = cat.schema_id(action)
+        if contract.response_schema is None:
+            self.require(requirement, not exchange.response_body.strip(),
+                         f"{action} must answer without a body, got {exchange.response_body[:120]}",
+                         exchange, action=action)
+            return
+        self.json_content(exchange, action)
+        if not exchange.json_ok:
+            self.fail(requirement, f"{action} answer is not JSON: {exchange.response_body[:120]!r}",
+                      exchange, action=action)
+        errors = self.contract.errors(contract.response_schema, exchange.json)
+        self.require(requirement, not errors, f"{action} answer breaks the response schema: "
+                     + "; ".join(errors), exchange, action=action)
+
+    def error(self, requirement: str, action: str | None, exchange: Exchange, expected: int | Collection[int],
+              *, version: str | None = "2.57", experimental: bool = True, documented: bool = True) -> None:
+        """An expected error answer: code, fault shape, documented code, echoed headers.
+
+        ``documented=False`` for framework-level answers (routing, versions,
+        content type) that an action's list of error codes does not cover.
+        """
+        self.status(requirement, exchange, expected, action=action)
+        self.fault(exchange, action)
+        if action is not None and documented:
+            self.documented_error(action, exchange)
+        if version is not None:
+            self.echoed_headers(exchange, version, experimental, action)
+
+
+def _codes(codes: set[int]) -> str:
+    return " or ".join(str(c) for c in sorted(codes))
+
+
+def reached(records: Sequence[Record]) -> set[str]:
+    return {record.requirement for record in records}

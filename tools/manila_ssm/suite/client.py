@@ -1,0 +1,212 @@
+"""The suite's HTTP client: Manila's headers, bounded timeouts, redacted records.
+
+Every call returns an :class:`Exchange` rather than raising: a target that
+hangs, resets the connection or answers garbage becomes an exchange with no
+status (or an unparsable body) that a check then fails under its requirement.
+Secrets are redacted here, when the exchange is recorded, so nothing later can
+leak them.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from manila_ssm.suite.outcomes import Exchange
+
+VERSION_HEADER = "X-OpenStack-Manila-API-Version"
+EXPERIMENTAL_HEADER = "X-OpenStack-Manila-API-Experimental"
+REDACTED = "<redacted>"
+_SECRET_HEADERS = frozenset(
+    {"x-auth-token", "x-subject-token", "authorization", "cookie", "set-cookie", "x-service-token"}
+)
+_EXCERPT = 2000
+# Response headers worth keeping as evidence; the rest is noise.
+_KEPT_RESPONSE_HEADERS = frozenset(
+    {"content-type", "content-length", VERSION_HEADER.lower(), EXPERIMENTAL_HEADER.lower(), "vary", "location"}
+)
+NOT_SET: Any = object()
+
+
+class Redactor:
+    """Replaces secret header values and any occurrence of a secret string."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        # Longest first, so a token is never half-replaced by a shorter secret inside it.
+        self._secrets = tuple(sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True))
+
+    def text(self, value: str) -> str:
+        for secret in self._secrets:
+            value = value.replace(secret, REDACTED)
+        return value
+
+    def headers(self, headers: Mapping[str, str], keep: frozenset[str] | None = None) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for name, value in headers.items():
+            lowered = name.lower()
+            if lowered in _SECRET_HEADERS:
+                out[name] = REDACTED
+            elif keep is None or lowered in keep or lowered.startswith("x-openstack"):
+                out[name] = self.text(str(value))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where the API lives: ``root`` (before ``/v2``) and the project id, if URLs carry one."""
+
+    root: str
+    project_id: str | None
+
+    @classmethod
+    def parse(cls, base_url: str, project_id: str | None = None) -> Endpoint:
+        """Accept ``http://h:p``, ``http://h:p/v2`` or ``http://h:p/v2/<project>``."""
+        parts = urlsplit(base_url.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"base URL {base_url!r} is not an http(s) URL; use e.g. http://127.0.0.1:8786/v2/<project_id>")
+        segments = [s for s in parts.path.split("/") if s]
+        prefix, url_project = segments, None
+        if "v2" in segments:
+            index = segments.index("v2")
+            prefix = segments[:index]
+            rest = segments[index + 1 :]
+            if len(rest) > 1:
+                raise ValueError(f"base URL {base_url!r} has extra path after the project id; end it at /v2 or /v2/<project_id>")
+            url_project = rest[0] if rest else None
+        root = urlunsplit((parts.scheme, parts.netloc, "/".join(["", *prefix]).rstrip("/"), "", ""))
+        return cls(root=root, project_id=url_project or project_id)
+
+    def v2(self, path: str, *, with_project: bool = True) -> str:
+        project = f"/{self.project_id}" if with_project and self.project_id else ""
+        return f"{self.root}/v2{project}{path}"
+
+
+class ManilaClient:
+    """One set of credentials against one endpoint."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        token: str | None,
+        *,
+        timeout: float,
+        redactor: Redactor,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.token = token
+        self.timeout = timeout
+        self.redactor = redactor
+        self._session = session or requests.Session()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def headers(self, version: str | None, experimental: bool | str | None) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["X-Auth-Token"] = self.token
+        if version is not None:
+            headers[VERSION_HEADER] = version
+        if experimental is True:
+            headers[EXPERIMENTAL_HEADER] = "True"
+        elif isinstance(experimental, str):
+            headers[EXPERIMENTAL_HEADER] = experimental
+        return headers
+
+    def action(
+        self,
+        server_id: str,
+        action: str,
+        value: Any = None,
+        *,
+        version: str | None = "2.57",
+        experimental: bool | str | None = True,
+        with_project: bool = True,
+        body: Any = NOT_SET,
+        raw_body: bytes | str | None = None,
+        content_type: str | None = "application/json",
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Exchange:
+        """POST one migration action; ``body``/``raw_body`` replace ``{action: value}``."""
+        url = self.endpoint.v2(f"/share-servers/{server_id}/action", with_project=with_project)
+        document = {action: value} if body is NOT_SET else body
+        return self.request(
+            "POST", url, json_body=document if raw_body is None else NOT_SET, raw_body=raw_body,
+            version=version, experimental=experimental, content_type=content_type, extra_headers=extra_headers,
+        )
+
+    def get(self, path: str, *, version: str | None = "2.57", experimental: bool | str | None = None) -> Exchange:
+        return self.request("GET", self.endpoint.v2(path), version=version, experimental=experimental)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json_body: Any = NOT_SET,
+        raw_body: bytes | str | None = None,
+        version: str | None = "2.57",
+        experimental: bool | str | None = None,
+        content_type: str | None = "application/json",
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Exchange:
+        headers = self.headers(version, experimental)
+        data: bytes | None = None
+        if json_body is not NOT_SET:
+            data = jsonlib.dumps(json_body).encode()
+        elif raw_body is not None:
+            data = raw_body.encode() if isinstance(raw_body, str) else raw_body
+        if data is not None and content_type:
+            headers["Content-Type"] = content_type
+        headers.update(extra_headers or {})
+        return self.send(method, url, headers, data)
+
+    def send(self, method: str, url: str, headers: Mapping[str, str], data: bytes | None) -> Exchange:
+        started = time.monotonic()
+        request_text = self.redactor.text((data or b"").decode("utf-8", "replace"))[:_EXCERPT]
+        recorded_headers = self.redactor.headers(headers)
+        recorded_url = self.redactor.text(url)
+        try:
+            response = self._session.request(method, url, headers=dict(headers), data=data, timeout=self.timeout)
+            raw = response.content
+        except requests.Timeout:
+            return _no_answer(method, recorded_url, recorded_headers, request_text, started,
+                              f"no answer within the {self.timeout:g} s request timeout")
+        except requests.RequestException as error:
+            return _no_answer(method, recorded_url, recorded_headers, request_text, started,
+                              f"transport error: {type(error).__name__}")
+        text = self.redactor.text(raw.decode("utf-8", "replace"))
+        parsed, parsed_ok = None, False
+        if raw.strip():
+            try:
+                parsed, parsed_ok = jsonlib.loads(text), True
+            except ValueError:
+                pass
+        return Exchange(
+            method=method,
+            url=recorded_url,
+            request_headers=recorded_headers,
+            request_body=request_text,
+            status=response.status_code,
+            response_headers=self.redactor.headers(response.headers, keep=_KEPT_RESPONSE_HEADERS),
+            response_body=text[:_EXCERPT],
+            json=parsed,
+            json_ok=parsed_ok,
+            elapsed=time.monotonic() - started,
+        )
+
+
+def _no_answer(
+    method: str, url: str, headers: dict[str, str], body: str, started: float, error: str
+) -> Exchange:
+    return Exchange(
+        method=method, url=url, request_headers=headers, request_body=body, status=None,
+        response_headers={}, response_body="", error=error, elapsed=time.monotonic() - started,
+    )

@@ -1,0 +1,72 @@
+"""``ssm-conformance run``: the conformance suite, as a thin layer over pytest.
+
+With no target it starts the embedded reference target. Every suite setting
+is a flag here (``--base-url``), a pytest flag (``--ssm-base-url``), an ini key
+and an environment variable (``SSM_BASE_URL``); anything after ``--`` goes to
+pytest unchanged (``-- -x -n 2``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from manila_ssm import paths
+from manila_ssm.cli import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, CommandGroups, UsageError
+from manila_ssm.suite.config import OPTIONS
+
+# pytest's exit codes -> ours (pytest: 1 tests failed, 2 interrupted, 3 internal, 4 usage, 5 nothing collected)
+_EXIT = {0: EXIT_OK, 1: EXIT_FINDINGS, 2: 130, 3: EXIT_INTERNAL, 4: EXIT_USAGE, 5: EXIT_USAGE}
+
+
+def register(groups: CommandGroups) -> None:
+    parser = groups.top.add_parser(
+        "run",
+        help="run the conformance suite (against the embedded reference target unless --base-url is given)",
+        description=__doc__.split("\n\n")[1],
+        epilog="Exit codes: 0 every requirement holds, 1 a requirement failed, 2 usage error, 3 bug.",
+    )
+    for option in OPTIONS:
+        parser.add_argument("--" + option.name.replace("_", "-"), dest=option.name, default=None,
+                            metavar=option.name.upper(), help=f"{option.help} (env {option.env})")
+    parser.add_argument("-k", dest="keyword", default=None, help="only tests matching this pytest -k expression")
+    parser.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
+    parser.add_argument("-n", dest="workers", default=None, help="run on N processes (pytest-xdist)")
+    parser.add_argument("--junitxml", default=None, help="JUnit XML path (default: <reports-dir>/junit.xml)")
+    parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="after --: extra pytest arguments")
+    parser.set_defaults(handler=run_command)
+
+
+def pytest_arguments(args: argparse.Namespace) -> list[str]:
+    """The pytest command line equivalent to ``args`` (also shown as the way to reproduce a run)."""
+    suite = paths.conformance_dir()
+    if not suite.is_dir():
+        raise UsageError(f"the conformance suite is missing at {suite}; reinstall the package")
+    argv = [str(suite), "--import-mode=importlib", "-p", "no:cacheprovider", "--rootdir", str(suite)]
+    for option in OPTIONS:
+        value = getattr(args, option.name)
+        if value is not None:
+            argv.append(f"{option.flag}={value}")
+    reports_dir = Path(args.reports_dir or "reports")
+    argv.append(f"--junitxml={args.junitxml or reports_dir / 'junit.xml'}")
+    if args.keyword:
+        argv += ["-k", args.keyword]
+    if args.exitfirst:
+        argv.append("-x")
+    if args.workers:
+        argv += ["-n", args.workers]
+    extra = list(args.pytest_args)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    return argv + extra
+
+
+def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import pytest  # imported here: the CLI's other commands do not need it
+
+    argv = pytest_arguments(args)
+    code = int(pytest.main(argv))
+    if code == 4:
+        print("ssm-conformance: error: see the usage error above", file=err)
+    return _EXIT.get(code, EXIT_INTERNAL)

@@ -1,0 +1,247 @@
+"""The suite's settings: one table, three sources (flag > environment > ini file).
+
+Every setting has a command line flag ``--ssm-x``, an ini key ``ssm_x`` and an
+environment variable ``SSM_X`` sharing one help text. A bad value is reported
+with the source it came from, so the user knows which one to fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from manila_ssm.suite.client import REDACTED, Endpoint
+
+CONTRACTS = ("effective", "documented")
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    name: str  # attribute of SuiteConfig, e.g. "base_url"
+    help: str
+    default: str = ""
+    secret: bool = False
+
+    @property
+    def flag(self) -> str:
+        return "--ssm-" + self.name.replace("_", "-")
+
+    @property
+    def ini(self) -> str:
+        return "ssm_" + self.name
+
+    @property
+    def env(self) -> str:
+        return "SSM_" + self.name.upper()
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("base_url", "target URL: http://host:port, .../v2 or .../v2/<project_id>; empty starts the embedded reference target"),
+    Option("project_id", "project id for URLs when the base URL has none (project-less URLs are used otherwise)"),
+    Option("admin_token", "X-Auth-Token of an admin (keystone token, or user:project with noauth)", secret=True),
+    Option("member_token", "X-Auth-Token of a non-admin; policy requirements are skipped without it", secret=True),
+    Option("microversions", "comma-separated microversions to test; 'max' is the target's maximum", "2.57,max"),
+    Option("dest_hosts", "comma-separated destination hosts (host@backend); default: discovered from the pools API"),
+    Option("server_ids", "comma-separated share server ids the suite may migrate (and nothing else)"),
+    Option("servers_file", "JSON file naming the share servers the suite may migrate (a list of ids or objects with share_server_id)"),
+    Option("contract", "which contract to hold the target to: effective (documented + errata) or documented", "effective"),
+    Option("openapi", "OpenAPI document to use instead of the generated spec/openapi/<contract>.json"),
+    Option("request_timeout", "seconds to wait for one HTTP answer", "10"),
+    Option("wait_timeout", "seconds to wait for one asynchronous state change (e.g. phase 1 done)", "120"),
+    Option("max_examples", "generated examples per action and mode in the schemathesis tests", "25"),
+    Option("seed", "seed for generated data; printed so a run can be repeated"),
+    Option("requirements", "comma-separated requirement ids: run only the tests that check them"),
+    Option("reports_dir", "where the JSON and Markdown reports go", "reports"),
+)
+_BY_NAME = {option.name: option for option in OPTIONS}
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names its source and the fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class SuiteConfig:
+    """The resolved settings; ``sources`` says where each non-default came from."""
+
+    base_url: str = ""
+    project_id: str = ""
+    admin_token: str = ""
+    member_token: str = ""
+    microversions: tuple[str, ...] = ("2.57", "max")
+    dest_hosts: tuple[str, ...] = ()
+    server_ids: tuple[str, ...] = ()
+    servers_file: str = ""
+    contract: str = "effective"
+    openapi: str = ""
+    request_timeout: float = 10.0
+    wait_timeout: float = 120.0
+    max_examples: int = 25
+    seed: int | None = None
+    requirements: tuple[str, ...] = ()
+    reports_dir: str = "reports"
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def embedded(self) -> bool:
+        """No target given: the suite starts the reference target itself."""
+        return not self.base_url
+
+    def endpoint(self) -> Endpoint:
+        return Endpoint.parse(self.base_url, self.project_id or None)
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(getattr(self, o.name) for o in OPTIONS if o.secret and getattr(self, o.name))
+
+    def redacted(self) -> dict[str, Any]:
+        """The effective configuration as reports show it: secrets replaced, sources kept."""
+        data = asdict(self)
+        for option in OPTIONS:
+            if option.secret and data.get(option.name):
+                data[option.name] = REDACTED
+        data["sources"] = dict(self.sources)
+        return data
+
+
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise ValueError("must be a positive number of seconds")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def _contract(text: str) -> str:
+    if text not in CONTRACTS:
+        raise ValueError(f"must be one of: {', '.join(CONTRACTS)}")
+    return text
+
+
+def _microversions(text: str) -> tuple[str, ...]:
+    versions = _csv(text)
+    for version in versions:
+        major, _, minor = version.partition(".")
+        if version != "max" and not (major.isdigit() and minor.isdigit()):
+            raise ValueError(f"{version!r} is not MAJOR.MINOR or 'max'")
+    if not versions:
+        raise ValueError("give at least one microversion")
+    return versions
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "microversions": _microversions,
+    "dest_hosts": _csv,
+    "server_ids": _csv,
+    "requirements": _csv,
+    "contract": _contract,
+    "request_timeout": _positive_float,
+    "wait_timeout": _positive_float,
+    "max_examples": _positive_int,
+    "seed": int,
+}
+
+
+def resolve(
+    flags: Mapping[str, str | None],
+    ini: Mapping[str, str | None],
+    environ: Mapping[str, str] | None = None,
+) -> SuiteConfig:
+    """Merge the three sources by precedence and parse every value."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for option in OPTIONS:
+        for source, raw in (
+            (option.flag, flags.get(option.name)),
+            (option.env, environ.get(option.env)),
+            (f"ini key {option.ini}", ini.get(option.name)),
+        ):
+            if raw not in (None, ""):
+                break
+        else:
+            continue
+        parser = _PARSERS.get(option.name, str.strip)
+        try:
+            values[option.name] = parser(str(raw))
+        except ValueError as error:
+            raise ConfigError(f"{option.flag}: bad value {raw!r} from {source}: {error}") from None
+        sources[option.name] = source
+    config = SuiteConfig(**values, sources=sources)
+    if config.servers_file:
+        ids = load_servers_file(Path(config.servers_file))
+        config = _replace(config, server_ids=tuple(dict.fromkeys(config.server_ids + ids)))
+    if config.base_url:
+        try:
+            config.endpoint()
+        except ValueError as error:
+            raise ConfigError(f"--ssm-base-url from {sources['base_url']}: {error}") from None
+        if not config.admin_token:
+            raise ConfigError(
+                "a target needs admin credentials: give --ssm-admin-token (or SSM_ADMIN_TOKEN, "
+                "or ini key ssm_admin_token); with noauth use user:project"
+            )
+    elif config.server_ids:
+        raise ConfigError("share server ids were given without a target; add --ssm-base-url")
+    return config
+
+
+def _replace(config: SuiteConfig, **changes: Any) -> SuiteConfig:
+    data = {**{f: getattr(config, f) for f in config.__dataclass_fields__}, **changes}
+    return SuiteConfig(**data)
+
+
+def load_servers_file(path: Path) -> tuple[str, ...]:
+    """Share server ids from a JSON file: a list of ids, or any nesting with ``share_server_id`` keys."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"--ssm-servers-file: cannot read {path}: {error.strerror}") from None
+    except ValueError as error:
+        raise ConfigError(f"--ssm-servers-file: {path} is not JSON: {error}") from None
+    found: list[str] = []
+    if isinstance(document, dict):
+        listed = next((document[k] for k in ("share_server_ids", "share_servers", "servers") if k in document), None)
+        document = document if listed is None else listed
+    if isinstance(document, list):
+        for item in document:
+            if isinstance(item, str):
+                found.append(item)
+            elif isinstance(item, dict) and isinstance(item.get("share_server_id", item.get("id")), str):
+                found.append(item.get("share_server_id", item.get("id")))
+    else:
+        _walk_objects(document, found)
+    if not found:
+        raise ConfigError(
+            f"--ssm-servers-file: {path} names no share servers; write a JSON list of ids "
+            'or objects with a "share_server_id" key'
+        )
+    return tuple(dict.fromkeys(found))
+
+
+def _walk_objects(node: Any, found: list[str]) -> None:
+    if isinstance(node, dict):
+        if isinstance(node.get("share_server_id"), str):
+            found.append(node["share_server_id"])
+        for value in node.values():
+            _walk_objects(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _walk_objects(item, found)
+
+
+def option(name: str) -> Option:
+    return _BY_NAME[name]

@@ -1,0 +1,99 @@
+"""The ``ssm`` fixture's object: everything a conformance test module needs, in one place."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from manila_ssm.suite.checks import Verifier
+from manila_ssm.suite.client import NOT_SET, ManilaClient
+from manila_ssm.suite.contract import Contract
+from manila_ssm.suite.outcomes import Exchange
+from manila_ssm.suite.servers import pick_destination
+from manila_ssm.suite.session import SuiteSession
+
+FLAGS = ("writable", "nondisruptive", "preserve_snapshots")
+
+
+def parameters(host: str, **overrides: Any) -> dict[str, Any]:
+    """A complete check/start parameter object (``new_share_network_id`` sent as null, as tempest does)."""
+    body: dict[str, Any] = {"host": host, "writable": True, "nondisruptive": False,
+                            "preserve_snapshots": False, "new_share_network_id": None}
+    body.update(overrides)
+    return body
+
+
+@dataclass
+class Conformance:
+    session: SuiteSession
+    verify: Verifier
+    unknown_server: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def admin(self) -> ManilaClient:
+        return self.session.admin
+
+    @property
+    def contract(self) -> Contract:
+        return self.session.contract
+
+    @property
+    def version(self) -> str:
+        """The microversion scenarios use: the first configured one."""
+        return self.session.microversions[0]
+
+    def member(self) -> ManilaClient:
+        if self.session.member is None:
+            pytest.skip("no non-admin credentials configured (--ssm-member-token)")
+        return self.session.member
+
+    def idle_server(self) -> str:
+        return self.session.pool.idle()
+
+    def server(self, server_id: str, client: ManilaClient | None = None) -> Exchange:
+        return (client or self.admin).get(f"/share-servers/{server_id}", version=self.version)
+
+    def server_view(self, server_id: str) -> dict[str, Any] | None:
+        exchange = self.server(server_id)
+        body = exchange.json.get("share_server") if exchange.status == 200 and isinstance(exchange.json, dict) else None
+        return body if isinstance(body, dict) else None
+
+    def destination(self, server_id: str) -> str:
+        """A destination host on another backend than ``server_id``'s; skips when the target has none."""
+        view = self.server_view(server_id) or {}
+        host = pick_destination(str(view.get("host", "")), self.session.dest_hosts)
+        if host is None:
+            pytest.skip(f"the target offers no destination host on another backend than {view.get('host')!r} "
+                        "(give --ssm-dest-hosts)")
+        return host
+
+    def same_backend(self, server_id: str) -> str:
+        view = self.server_view(server_id) or {}
+        host = str(view.get("host", ""))
+        if "@" not in host:
+            pytest.skip(f"share server {server_id} shows no host@backend")
+        return host.split("#", 1)[0]
+
+    def action(self, server_id: str, action: str, value: Any = None, *, client: ManilaClient | None = None,
+               version: str | None = NOT_SET, **kwargs: Any) -> Exchange:
+        """Send one action; refuses any server the suite may not touch."""
+        if server_id != self.unknown_server:
+            self.session.pool.guard(server_id)
+        return (client or self.admin).action(
+            server_id, action, value, version=self.version if version is NOT_SET else version, **kwargs
+        )
+
+    def error(self, requirement: str, action: str | None, exchange: Exchange, expected: int | tuple[int, ...],
+              **kwargs: Any) -> None:
+        """Check an expected error answer (see :meth:`Verifier.error`) at the scenario version."""
+        kwargs.setdefault("version", self.version)
+        self.verify.error(requirement, action, exchange, expected, **kwargs)
+
+    def valid_value(self, action: str, server_id: str) -> Any:
+        """A request value that is valid for ``action`` (check/start need a destination)."""
+        if action in ("migration_check", "migration_start"):
+            return parameters(self.destination(server_id))
+        return None

@@ -1,0 +1,287 @@
+"""The pytest plugin: options, markers, fixtures, per-requirement records, reports.
+
+Registered as the ``manila_ssm`` pytest11 entry point. It stays inert in any
+run that collects no test marked ``requirement``: options are merely declared,
+nothing is resolved, started, printed or written.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shlex
+import sys
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from manila_ssm.suite import catalogue as cat
+from manila_ssm.suite import contract as contracts
+from manila_ssm.suite import reports
+from manila_ssm.suite.checks import Verifier
+from manila_ssm.suite.config import OPTIONS, ConfigError, SuiteConfig, resolve
+from manila_ssm.suite.fixtures import Conformance
+from manila_ssm.suite.outcomes import Outcome, Record, RecordSink, RequirementFailure
+from manila_ssm.suite.servers import UnsafeServer
+from manila_ssm.suite.session import SuiteSession, start
+
+RECORDS_PROPERTY = "ssm_records"
+REQUIREMENTS_PROPERTY = "requirements"
+# Derived requirement kinds a test may name instead of an id, as ``kind`` (the item's ``action``
+# parameter completes it) or ``kind:action``; their ids follow the contract (SSM-CHECK-STATUS-200 or -202).
+_DERIVED = {
+    "status": lambda c, a: cat.status_id(a, c.actions[a].success_code),
+    "schema": lambda c, a: cat.schema_id(a),
+    "error-codes": lambda c, a: cat.error_codes_id(a),
+    "fuzz-positive": lambda c, a: cat.fuzz_id(a, "positive"),
+    "fuzz-negative": lambda c, a: cat.fuzz_id(a, "negative"),
+    "policy": lambda c, a: cat.policy_id(a),
+    "unknown": lambda c, a: cat.unknown_id(a),
+}
+
+
+class _State:
+    """Plugin state for one pytest run, kept in ``config.stash``."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.config: SuiteConfig | None = None
+        self.contract: contracts.Contract | None = None
+        self.catalogue: cat.Catalogue | None = None
+        self.session: SuiteSession | None = None
+        self.records: list[Record] = []
+        self.tests: dict[str, list[str]] = {}
+        self.written: list[Path] = []
+        self.summary: reports.Summary | None = None
+        self.seed = random.randrange(2**32)
+
+
+STATE = pytest.StashKey[_State]()
+ITEM_REQUIREMENTS = pytest.StashKey[tuple[str, ...]]()
+ITEM_SINK = pytest.StashKey[RecordSink]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("manila-ssm", "Manila share server migration conformance")
+    for option in OPTIONS:
+        help_text = f"{option.help} (env {option.env}, ini {option.ini})"
+        group.addoption(option.flag, dest=f"ssm_{option.name}", default=None, help=help_text)
+        parser.addini(option.ini, help=option.help, default=None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "requirement(*ids): the catalogue requirements a conformance test checks")
+    state = _State()
+    config.stash[STATE] = state
+    config.pluginmanager.register(_Collector(state), "manila-ssm-collector")
+
+
+def _resolve(config: pytest.Config) -> SuiteConfig:
+    flags = {o.name: config.getoption(f"ssm_{o.name}") for o in OPTIONS}
+    ini = {o.name: config.getini(o.ini) for o in OPTIONS}
+    suite_config = resolve(flags, ini)
+    if suite_config.seed is None:
+        # pytest-xdist workers take the controller's seed so that all of them generate alike
+        seed = getattr(config, "workerinput", {}).get("ssm_seed", config.stash[STATE].seed)
+        suite_config = resolve({**flags, "seed": str(seed)}, ini)
+    return suite_config
+
+
+def _activate(config: pytest.Config) -> _State:
+    state = config.stash[STATE]
+    if state.active:
+        return state
+    try:
+        state.config = _resolve(config)
+        state.contract = contracts.load(state.config.contract, state.config.openapi or None)
+    except (ConfigError, contracts.ContractError) as error:
+        raise pytest.UsageError(f"manila-ssm: {error}") from None
+    state.catalogue = cat.build(state.contract)
+    state.active = True
+    return state
+
+
+def item_requirements(item: pytest.Item, contract: contracts.Contract) -> tuple[str, ...]:
+    ids: list[str] = []
+    action = getattr(item, "callspec", None) and item.callspec.params.get("action")
+    for marker in item.iter_markers("requirement"):
+        for name in marker.args:
+            kind, _, named_action = name.partition(":")
+            if kind in _DERIVED:
+                if not (named_action or action):
+                    raise pytest.UsageError(f"{item.nodeid}: requirement kind {name!r} needs an 'action' parameter")
+                ids.append(_DERIVED[kind](contract, named_action or action))
+            else:
+                ids.append(name)
+    return tuple(dict.fromkeys(ids))
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not any(item.get_closest_marker("requirement") for item in items):
+        return
+    state = _activate(config)
+    assert state.contract is not None and state.catalogue is not None and state.config is not None
+    wanted = set(state.config.requirements)
+    unknown = wanted - set(state.catalogue.requirements)
+    if unknown:
+        raise pytest.UsageError(f"manila-ssm: --ssm-requirements names unknown ids: {', '.join(sorted(unknown))}")
+    kept, dropped = [], []
+    for item in items:
+        ids = item_requirements(item, state.contract) if item.get_closest_marker("requirement") else ()
+        missing = [i for i in ids if i not in state.catalogue]
+        if missing:
+            raise pytest.UsageError(f"{item.nodeid}: requirement ids not in the catalogue: {', '.join(missing)}")
+        item.stash[ITEM_REQUIREMENTS] = ids
+        (kept if not wanted or wanted & set(ids) else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def ssm_session(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
+    """The target (started here when none is configured) and what was discovered about it."""
+    state = _activate(request.config)
+    assert state.config is not None and state.contract is not None
+    session = start(state.config, state.contract, _progress_writer(request.config))
+    state.session = session
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def ssm(request: pytest.FixtureRequest, ssm_session: SuiteSession) -> Conformance:
+    """What a conformance test uses: clients, contract, servers, and the verifier that records verdicts."""
+    sink = RecordSink(request.node.nodeid)
+    request.node.stash[ITEM_SINK] = sink
+    return Conformance(ssm_session, Verifier(ssm_session.catalogue, ssm_session.contract, sink))
+
+
+def _progress_writer(config: pytest.Config) -> Any:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or not config.get_terminal_writer().hasmarkup:
+        return None
+
+    def write(line: str) -> None:
+        reporter.write("\r\x1b[K  " + line[:110])
+
+    return write
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report: pytest.TestReport = yield
+    declared = item.stash.get(ITEM_REQUIREMENTS, ())
+    if not declared:
+        return report
+    final = call.when == "call" or (call.when == "setup" and report.outcome != "passed")
+    if not final:
+        return report
+    sink = item.stash.get(ITEM_SINK, None) or RecordSink(item.nodeid)
+    records = list(sink.records)
+    done = {r.requirement for r in records}
+    missing = [r for r in declared if r not in done]
+    error = call.excinfo.value if call.excinfo is not None else None
+    if missing and error is not None:
+        if isinstance(error, RequirementFailure):
+            outcome, message = Outcome.SKIP, f"not reached: the test stopped at {error.requirement}"
+        elif call.excinfo.errisinstance(pytest.skip.Exception) or hasattr(report, "wasxfail"):
+            outcome, message = Outcome.SKIP, str(getattr(error, "msg", error))
+        elif isinstance(error, UnsafeServer):
+            outcome, message = Outcome.ERROR, str(error)
+        else:
+            outcome, message = Outcome.ERROR, f"suite or transport error: {type(error).__name__}: {error}"[:500]
+        records += [Record(r, outcome, item.nodeid, message) for r in missing]
+    report.user_properties.append((REQUIREMENTS_PROPERTY, " ".join(declared)))
+    report.user_properties.append((RECORDS_PROPERTY, json.dumps([r.to_dict() for r in records])))
+    return report
+
+
+class _Collector:
+    """Gathers records from test reports; on pytest-xdist they arrive at the controller this way."""
+
+    def __init__(self, state: _State) -> None:
+        self.state = state
+        self.batches: list[list[Record]] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name == RECORDS_PROPERTY:
+                self.batches.append([Record.from_dict(d) for d in json.loads(value)])
+            elif name == REQUIREMENTS_PROPERTY and report.when in ("call", "setup"):
+                for requirement in value.split():
+                    tests = self.state.tests.setdefault(requirement, [])
+                    if report.nodeid not in tests:
+                        tests.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    state = config.stash.get(STATE, None)
+    collector = config.pluginmanager.get_plugin("manila-ssm-collector")
+    if state is None or collector is None or hasattr(config, "workerinput"):
+        return
+    if not state.active and not collector.batches:
+        return
+    _activate(config)  # the xdist controller collects nothing itself
+    state.records = [record for batch in collector.batches for record in batch]
+    assert state.config is not None and state.catalogue is not None
+    summary = reports.summarise(state.catalogue, state.records, state.tests)
+    state.summary = summary
+    context = reports.Context(
+        config=state.config.redacted(),
+        contract=state.catalogue.contract,
+        target=state.session.endpoint.root if state.session else (state.config.base_url or "embedded reference target"),
+        max_version=state.session.max_version if state.session else None,
+        seed=state.config.seed,
+        command=reproduce_command(config, state.config.seed),
+        waited=state.session.clock.waited if state.session else 0.0,
+    )
+    try:
+        state.written = reports.write_all(Path(state.config.reports_dir), summary, context)
+    except OSError as error:
+        print(f"manila-ssm: cannot write reports to {state.config.reports_dir}: {error.strerror}", file=sys.stderr)
+
+
+def reproduce_command(config: pytest.Config, seed: int | None) -> str:
+    """The command line of this run with its seed fixed and secrets left out (taken from SSM_* instead)."""
+    secret_flags = {o.flag: o.env for o in OPTIONS if o.secret}
+    args: list[str] = []
+    hide_next = False
+    for arg in map(str, config.invocation_params.args):
+        flag = arg.split("=", 1)[0]
+        if hide_next:
+            hide_next = False
+            args[-1] = f"{args[-1]}=${secret_flags[args[-1]]}"
+        elif flag in secret_flags:
+            args.append(f"{flag}=${secret_flags[flag]}" if "=" in arg else flag)
+            hide_next = "=" not in arg
+        elif not flag.startswith("--ssm-seed"):
+            args.append(arg)
+    return " ".join(["pytest", *(a if a.startswith("--ssm-") and "=$SSM_" in a else shlex.quote(a) for a in args),
+                     f"--ssm-seed={seed}"])
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is None or not state.active or state.summary is None or state.config is None:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("manila-ssm conformance")
+    for line in reports.terminal_lines(state.summary):
+        write(line)
+    write(f"Using --ssm-seed={state.config.seed}; reproduce with: {reproduce_command(config, state.config.seed)}")
+    for path in state.written:
+        write(f"report: {path}")
+    write(reports.verdict_line(state.summary))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker uses the controller's seed."""
+    state = node.config.stash[STATE]
+    node.workerinput["ssm_seed"] = node.config.getoption("ssm_seed") or state.seed

@@ -1,0 +1,105 @@
+"""Which share servers the suite may migrate, and where to.
+
+Safety first: the suite only ever sends a state-changing action to a server it
+created itself (through the reference target's fixture API) or that the user
+named explicitly (``--ssm-server-ids`` / ``--ssm-servers-file``). Anything else
+is refused with :class:`UnsafeServer` before a request leaves the suite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from manila_ssm.suite.client import ManilaClient
+
+FIXTURE_PREFIX = "/_reference"
+
+
+class UnsafeServer(RuntimeError):
+    """The suite was about to touch a share server nobody gave it."""
+
+
+@dataclass(slots=True)
+class ServerPool:
+    """Hands out servers for scenarios: ``idle`` ones are shared, ``fresh`` ones are used up."""
+
+    admin: ManilaClient
+    explicit: tuple[str, ...]
+    fixture_api: bool
+    source_hosts: tuple[str, ...] = ()
+    created: list[str] = field(default_factory=list)
+    consumed: set[str] = field(default_factory=set)
+    _idle: str | None = None
+
+    def allowed(self, server_id: str) -> bool:
+        return server_id in self.explicit or server_id in self.created
+
+    def guard(self, server_id: str) -> None:
+        if not self.allowed(server_id):
+            raise UnsafeServer(
+                f"refusing to migrate share server {server_id}: the suite only migrates servers it "
+                "created or that were named with --ssm-server-ids / --ssm-servers-file"
+            )
+
+    def _cannot_provision(self, purpose: str) -> str:
+        return (f"{purpose}: the target offers no way to create share servers (no fixture API) and "
+                "no more servers were named; give ids with --ssm-server-ids or --ssm-servers-file")
+
+    def create(self, host: str | None = None, shares: int = 1) -> str:
+        host = host or (self.source_hosts[0] if self.source_hosts else "")
+        exchange = self.admin.request(
+            "POST", f"{self.admin.endpoint.root}{FIXTURE_PREFIX}/share-servers",
+            json_body={"host": host, "shares": shares, "snapshots": 0}, version=None,
+        )
+        server = exchange.json.get("share_server") if isinstance(exchange.json, dict) else None
+        if exchange.status != 201 or not isinstance(server, dict) or "id" not in server:
+            raise RuntimeError(f"the fixture API did not create a share server: {exchange.summary()} "
+                               f"{exchange.response_body[:200]}")
+        self.created.append(server["id"])
+        return str(server["id"])
+
+    def idle(self) -> str:
+        """A server left idle for negative and fuzz tests (never migrated for good)."""
+        if self._idle is None:
+            if self.explicit:
+                self._idle = self.explicit[-1]
+            elif self.fixture_api:
+                self._idle = self.create()
+            else:
+                pytest.skip(self._cannot_provision("an idle share server"))
+        return self._idle
+
+    def fresh(self, purpose: str) -> str:
+        """A server this scenario may migrate away (and so use up)."""
+        if self.fixture_api and not self.explicit:
+            return self.create()
+        for server_id in self.explicit:
+            if server_id not in self.consumed and (server_id != self._idle or len(self.explicit) == 1):
+                self.consumed.add(server_id)
+                return server_id
+        pytest.skip(self._cannot_provision(purpose))
+
+    def reusable(self, purpose: str) -> str:
+        """A server for a scenario that leaves it active again (cancel)."""
+        if self.fixture_api and not self.explicit:
+            return self.create()
+        candidates = [s for s in self.explicit if s not in self.consumed]
+        if not candidates:
+            pytest.skip(self._cannot_provision(purpose))
+        return candidates[-1]
+
+
+def backend_of(host: str) -> str:
+    """``host@backend#pool`` -> ``host@backend``."""
+    return host.split("#", 1)[0]
+
+
+def pick_destination(source_host: str, hosts: tuple[str, ...]) -> str | None:
+    """The first destination on another backend than the source (same backend means 409)."""
+    source = backend_of(source_host)
+    for host in hosts:
+        if backend_of(host) != source:
+            return host
+    return None
