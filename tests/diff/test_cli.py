@@ -139,3 +139,20 @@ def test_git_revisions_of_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert json.loads(out)["breaking"][0]["rule"] == "response-field-renamed"
     code, _, err = run("spec", "diff", "HEAD:spec/missing.json", "HEAD:spec/api.json")
     assert code == cli.EXIT_USAGE and "has no 'spec/missing.json'" in err
+
+
+def test_the_project_contracts_documented_to_effective() -> None:
+    """The errata move the actions from the api-ref's share_servers to the routed share-servers."""
+    spec = Path(__file__).parents[2] / "spec" / "openapi"
+    code, out, _ = run("spec", "diff", spec / "documented.json", spec / "effective.json", "--format", "json")
+    report = json.loads(out)
+    assert code == cli.EXIT_FINDINGS
+    moves = [c for c in report["breaking"] if c["rule"] == "operation-path-changed"]
+    assert {c["operation"] for c in moves} == {
+        "POST /v2/share-servers/{share_server_id}/action",
+        "POST /v2/{project_id}/share-servers/{share_server_id}/action",
+    }
+    actions = {c["action"] for c in report["breaking"] + report["non_breaking"]}
+    assert {"migration_check", "migration_start", "migration_complete"} <= actions  # compared action by action
+    code, out, _ = run("spec", "diff", spec / "effective.json", spec / "effective.json")
+    assert code == cli.EXIT_OK and "0 breaking, 0 breaking but ignored, 0 non-breaking" in out

@@ -20,9 +20,10 @@ from typing import Any
 
 import pytest
 
+from manila_ssm import paths
 from manila_ssm.docs import render_html
 
-FIXTURE = Path(__file__).parent / "fixtures" / "migration-openapi.json"
+EFFECTIVE = paths.spec_dir() / "openapi" / "effective.json"  # the generated contract users read
 ACTIONS = ("migration_check", "migration_start", "migration_get_progress", "migration_complete", "migration_cancel")
 REPORTS = Path(__file__).parents[2] / "reports"
 FLAGS = (
@@ -47,7 +48,7 @@ def chromium(tmp_path: Path, url: str, *extra: str) -> tuple[str, list[str]]:
 @pytest.fixture(scope="module")
 def page_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("docs") / "api.html"
-    target.write_text(render_html(json.loads(FIXTURE.read_text(encoding="utf-8"))), encoding="utf-8")
+    target.write_text(render_html(json.loads(EFFECTIVE.read_text(encoding="utf-8"))), encoding="utf-8")
     return target
 
 

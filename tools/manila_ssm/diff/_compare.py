@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,9 @@ from manila_ssm.diff._fields import walk
 from manila_ssm.diff._registry import RULES, Draft, Scope
 from manila_ssm.diff._resolve import Node, Resolver
 from manila_ssm.diff._surface import Endpoint, Operation, surface
+
+
+Key = tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,18 +60,44 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], *, old_name: str = "
     old_resolver, new_resolver = Resolver(old, old_name), Resolver(new, new_name)
     old_ops, new_ops = surface(old, old_resolver), surface(new, new_resolver)
     changes: list[Change] = []
+    moved = _moved(old_ops, new_ops)
     for key in sorted(old_ops.keys() | new_ops.keys()):
         old_op, new_op = old_ops.get(key), new_ops.get(key)
         if old_op is None or new_op is None:
+            if key in moved or key in moved.values():
+                continue
             present = old_op or new_op
             assert present is not None
             changes.extend(_run("document", (old_op, new_op), present, present, None, ""))
             continue
-        changes.extend(_run("operation", (old_op, new_op), old_op, new_op, None, ""))
-        for action in old_op.endpoints.keys() & new_op.endpoints.keys():
-            changes.extend(_endpoint_changes(
-                old_op.endpoints[action], new_op.endpoints[action], old_resolver, new_resolver))
+        changes.extend(_pair_changes(old_op, new_op, old_resolver, new_resolver))
+    for old_key, new_key in moved.items():
+        changes.extend(_pair_changes(old_ops[old_key], new_ops[new_key], old_resolver, new_resolver))
     return sorted(changes, key=lambda c: (not c.breaking, c.operation, c.action or "", c.subject, c.rule))
+
+
+def _moved(old_ops: Mapping[Key, Operation], new_ops: Mapping[Key, Operation]) -> dict[Key, Key]:
+    """Unmatched operations that are the same operation at another path (same method, and the
+    same operationId or the same actions), each paired with its most similar path."""
+    gone = [k for k in old_ops if k not in new_ops]
+    came = [k for k in new_ops if k not in old_ops]
+    pairs: dict[Key, Key] = {}
+    for old_key in gone:
+        old_op = old_ops[old_key]
+        candidates = [
+            k for k in came if k not in pairs.values() and k[0] == old_key[0]
+            and (new_ops[k].operation_id == old_op.operation_id
+                 or (old_op.actions_pointer and set(new_ops[k].endpoints) == set(old_op.endpoints)))
+        ]
+        if candidates:
+            pairs[old_key] = max(candidates, key=lambda k: difflib.SequenceMatcher(None, old_key[1], k[1]).ratio())
+    return pairs
+
+
+def _pair_changes(old_op: Operation, new_op: Operation, old_resolver: Resolver, new_resolver: Resolver) -> Iterator[Change]:
+    yield from _run("operation", (old_op, new_op), old_op, new_op, None, "")
+    for action in old_op.endpoints.keys() & new_op.endpoints.keys():
+        yield from _endpoint_changes(old_op.endpoints[action], new_op.endpoints[action], old_resolver, new_resolver)
 
 
 def _run(scope: Scope, arguments: Iterable[Any], old_at: Operation | Endpoint, new_at: Operation | Endpoint,
@@ -95,10 +125,21 @@ def _endpoint_changes(old: Endpoint, new: Endpoint, old_resolver: Resolver, new_
     yield from _run("endpoint", (old, new), old, new, new.action, "")
     yield from _schema_changes("request", old.request, new.request, (old.pointer, new.pointer),
                                old, new, old_resolver, new_resolver, "")
-    for code in sorted(old.responses.keys() & new.responses.keys()):
-        where = (f"{old.responses_pointer}/{code}", f"{new.responses_pointer}/{code}")
-        yield from _schema_changes("response", old.responses[code], new.responses[code], where,
-                                   old, new, old_resolver, new_resolver, f"status {code}: ")
+    for old_code, new_code in _response_pairs(old, new):
+        where = (f"{old.responses_pointer}/{old_code}", f"{new.responses_pointer}/{new_code}")
+        label = old_code if old_code == new_code else f"{old_code}->{new_code}"
+        yield from _schema_changes("response", old.responses[old_code], new.responses[new_code], where,
+                                   old, new, old_resolver, new_resolver, f"status {label}: ")
+
+
+def _response_pairs(old: Endpoint, new: Endpoint) -> list[tuple[str, str]]:
+    """Responses to compare: same status code, and the one success body across a code change."""
+    pairs = [(code, code) for code in sorted(old.responses.keys() & new.responses.keys())]
+    if len(old.success_codes) == len(new.success_codes) == 1 and old.success_codes != new.success_codes:
+        (was,), (now,) = old.success_codes, new.success_codes
+        if was in old.responses and now in new.responses:
+            pairs = [p for p in pairs if p[0] not in (was, now)] + [(was, now)]
+    return pairs
 
 
 def _schema_changes(scope: Scope, old: Node | None, new: Node | None, where: tuple[str, str],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from manila_ssm.diff._registry import Draft, rule
-from manila_ssm.diff._surface import Endpoint, Operation, version_tuple
+from manila_ssm.diff._surface import Endpoint, Operation, operation_key, version_tuple
 
 def _actions(operation: Operation) -> str:
     names = [a for a in operation.endpoints if a is not None]
@@ -24,6 +24,13 @@ def operation_removed(old: Operation | None, new: Operation | None) -> Iterator[
 def operation_added(old: Operation | None, new: Operation | None) -> Iterator[Draft]:
     if old is None and new is not None:
         yield Draft("operation", f"{new.label} was added{_actions(new)}", "/paths", new.pointer)
+
+
+@rule("operation-path-changed", breaking=True, scope="operation",
+      summary="The same operation (same operationId or actions) moved to another path: old URLs stop routing.")
+def operation_path_changed(old: Operation, new: Operation) -> Iterator[Draft]:
+    if operation_key(old.method, old.path) != operation_key(new.method, new.path):
+        yield Draft("path", f"path {old.path} became {new.path}", old.pointer, new.pointer)
 
 
 @rule("action-removed", breaking=True, scope="operation",

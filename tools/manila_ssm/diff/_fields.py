@@ -38,6 +38,10 @@ class FieldPair:
         node = self.old if side == "old" else self.new
         return frozenset(node.schema.get("required") or ())
 
+    def types(self, side: str) -> frozenset[str]:
+        node, resolver = (self.old, self.old_resolver) if side == "old" else (self.new, self.new_resolver)
+        return json_types(node.schema, resolver)
+
     def child(self, name: str) -> str:
         return f"{self.field}.{name}" if self.field else name
 
@@ -46,9 +50,13 @@ class FieldPair:
         return self.field or "(body)"
 
 
-def json_types(schema: Mapping[str, Any]) -> frozenset[str]:
-    """The JSON types a schema accepts by its ``type``; empty means any type."""
+def json_types(schema: Mapping[str, Any], resolver: Resolver | None = None) -> frozenset[str]:
+    """The JSON types a schema accepts by its ``type`` (or its alternatives'); empty means any."""
     declared = schema.get("type")
+    alternatives = schema.get("oneOf") or schema.get("anyOf")
+    if declared is None and alternatives and resolver is not None:
+        each = [json_types(resolver.node(a, "").schema, resolver) for a in alternatives]
+        return frozenset() if any(not t for t in each) else frozenset().union(*each)
     if declared is None:
         types: set[str] = {"object"} if "properties" in schema else set()
     else:

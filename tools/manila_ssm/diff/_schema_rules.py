@@ -82,7 +82,7 @@ def request_extra_fields_allowed(pair: FieldPair) -> Iterator[Draft]:
 @rule("request-type-narrowed", breaking=True, scope="request",
       summary="A request field accepts fewer JSON types (`boolean` or `string` to `boolean`; `number` to `integer`).")
 def request_type_narrowed(pair: FieldPair) -> Iterator[Draft]:
-    old, new = json_types(pair.old.schema), json_types(pair.new.schema)
+    old, new = pair.types("old"), pair.types("new")
     if old != new and not accepts_all_of(new, old):
         yield Draft(f"request field {pair.label}", f"request field {pair.label} type {_fmt(old)} became {_fmt(new)}",
                     pair.old.pointer, pair.new.pointer)
@@ -91,7 +91,7 @@ def request_type_narrowed(pair: FieldPair) -> Iterator[Draft]:
 @rule("request-type-widened", breaking=False, scope="request",
       summary="A request field accepts every type it did, and more.")
 def request_type_widened(pair: FieldPair) -> Iterator[Draft]:
-    old, new = json_types(pair.old.schema), json_types(pair.new.schema)
+    old, new = pair.types("old"), pair.types("new")
     if old != new and accepts_all_of(new, old):
         yield Draft(f"request field {pair.label}", f"request field {pair.label} type {_fmt(old)} became {_fmt(new)}",
                     pair.old.pointer, pair.new.pointer)
@@ -170,7 +170,7 @@ def response_field_added(pair: FieldPair) -> Iterator[Draft]:
 @rule("response-type-changed", breaking=True, scope="response",
       summary="A response field's JSON type changed either way: clients parse the old type.")
 def response_type_changed(pair: FieldPair) -> Iterator[Draft]:
-    old, new = json_types(pair.old.schema), json_types(pair.new.schema)
+    old, new = pair.types("old"), pair.types("new")
     if old and new and old != new:
         yield Draft(f"response field {pair.label}", f"response field {pair.label} type {_fmt(old)} became {_fmt(new)}",
                     pair.old.pointer, pair.new.pointer)

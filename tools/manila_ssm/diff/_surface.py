@@ -118,9 +118,11 @@ def _operation(
         facts = ssm_actions.get(action) or {}
         facts_pointer = f"{pointer}/x-ssm/actions/{escape(action)}"
         marks = alternative.schema.get("x-openstack") or {}
-        own_responses = {
+        documented = _codes(facts.get("success-code")) | _codes(facts.get("error-codes"))
+        own_responses = {  # with x-ssm facts, only the codes they name are this action's
             code: picked for code, node in responses.items()
             if (picked := _for_action(node, action, resolver)) is not _NOT_MINE
+            and (not documented or code in documented)
         }
         success = _codes(facts.get("success-code")) or frozenset(
             c for c in own_responses if c.startswith(("1", "2", "3")))

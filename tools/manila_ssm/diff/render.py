@@ -27,7 +27,8 @@ def _text(verdict: Verdict, old_name: str, new_name: str) -> str:
         if changes:
             lines.extend(["", f"{title}:"])
         for change, note in changes:
-            lines.append(f"  [{change.rule}] {change.location}: {change.message}{note}")
+            action = f" [{change.action}]" if change.action else ""
+            lines.append(f"  [{change.rule}] {change.operation}{action}: {change.message}{note}")
             lines.append(f"      old: {change.old.pointer}")
             lines.append(f"      new: {change.new.pointer}")
 
@@ -71,7 +72,8 @@ def _markdown(verdict: Verdict, old_name: str, new_name: str) -> str:
         head = "| Rule | Where | Change | Old | New |" + (f" {extra} |" if extra else "")
         lines.extend(["", f"#### {title}", "", head, "|" + "---|" * (6 if extra else 5)])
         for change, note in rows:
-            cells = [f"`{change.rule}`", _cell(change.location), _cell(change.message),
+            action = f" [{change.action}]" if change.action else ""
+            cells = [f"`{change.rule}`", _cell(change.operation + action), _cell(change.message),
                      f"`{_cell(change.old.pointer)}`", f"`{_cell(change.new.pointer)}`"]
             if extra:
                 cells.append(_cell(note))
