@@ -35,6 +35,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "manila_ssm.lint.commands",
     "manila_ssm.docs.commands",
     "manila_ssm.target.commands",
+    "manila_ssm.suite.commands",
 )
 
 BUG_REPORT_HINT = (
