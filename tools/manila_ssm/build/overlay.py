@@ -19,12 +19,13 @@ from typing import Any
 
 import yaml
 from jsonpath_ng import Fields, Index
-from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from jsonpath_ng.ext import parse as parse_jsonpath
 
 from manila_ssm.errors import Finding, Location, Severity, SpecError
 
 RULE = "SSM-OVERLAY"
+# libyaml when PyYAML was built with it: the overlay is long.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +70,12 @@ def load_overlay(path: Path, display: str | None = None) -> Overlay:
     name = display or str(path)
     try:
         text = path.read_text(encoding="utf-8")
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except OSError as error:
         raise SpecError(_error(Location(name), f"cannot read the overlay: {error.strerror}")) from None
     except yaml.YAMLError as error:
@@ -105,7 +110,7 @@ def apply_overlay(document: dict[str, Any], overlay: Overlay) -> tuple[dict[str,
     for action in overlay.actions:
         try:
             expression = parse_jsonpath(action.target)
-        except (JsonPathLexerError, JsonPathParserError, Exception) as error:  # jsonpath-ng raises plain Exception too
+        except Exception as error:  # noqa: BLE001 - jsonpath-ng raises its own types and plain Exception
             raise SpecError(_error(action.location, f"invalid JSONPath {action.target!r}: {error}")) from None
         matches = expression.find(result)
         if not matches:
@@ -141,7 +146,8 @@ def _remove(match: Any, action: OverlayAction) -> None:
         for field in step.fields:
             parent.pop(field, None)
     elif isinstance(step, Index) and isinstance(parent, list):
-        del parent[step.index]
+        for index in sorted(step.indices, reverse=True):
+            del parent[index]
     else:
         raise SpecError(_error(action.location, f"cannot remove what {action.target} selects"))
 
