@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -155,4 +156,32 @@ def test_the_project_contracts_documented_to_effective() -> None:
     actions = {c["action"] for c in report["breaking"] + report["non_breaking"]}
     assert {"migration_check", "migration_start", "migration_complete"} <= actions  # compared action by action
     code, out, _ = run("spec", "diff", spec / "effective.json", spec / "effective.json")
+    assert code == cli.EXIT_OK and "0 breaking, 0 breaking but ignored, 0 non-breaking" in out
+
+
+TREES = HERE / "trees"  # a tiny os-api-ref tree; v2 makes the optional request field size required
+
+
+def test_api_ref_trees_are_parsed_built_and_compared() -> None:
+    code, out, _ = run("spec", "diff", TREES / "v1", TREES / "v2" / "index.rst", "--format", "json")
+    report = json.loads(out)
+    assert code == cli.EXIT_FINDINGS
+    assert [(c["rule"], c["subject"]) for c in report["breaking"]] == [
+        ("request-field-required-added", "request field thing.size")]
+
+
+def test_git_revisions_of_a_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    for version in ("v1", "v2"):
+        shutil.rmtree(repo / "api-ref", ignore_errors=True)
+        shutil.copytree(TREES / version, repo / "api-ref")
+        _git(repo, "add", "-A", "api-ref")
+        _git(repo, "commit", "-q", "-m", version)
+    monkeypatch.chdir(repo)
+    code, out, _ = run("spec", "diff", "HEAD~1:api-ref", "HEAD:api-ref")
+    assert code == cli.EXIT_FINDINGS
+    assert "[request-field-required-added]" in out and "thing.size" in out
+    code, out, _ = run("spec", "diff", "HEAD:api-ref", "api-ref")  # a revision against the work tree
     assert code == cli.EXIT_OK and "0 breaking, 0 breaking but ignored, 0 non-breaking" in out

@@ -10,7 +10,7 @@ from manila_ssm.cli import EXIT_FINDINGS, EXIT_OK, CommandGroups, UsageError
 from manila_ssm.diff import compare
 from manila_ssm.diff._registry import RULES
 from manila_ssm.diff.ignores import judge, load_ignores
-from manila_ssm.diff.inputs import load
+from manila_ssm.diff.inputs import apiref_builder, load
 from manila_ssm.diff.render import FORMATS, render
 
 _EPILOG = (
@@ -31,6 +31,10 @@ def register(groups: CommandGroups) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--ignore", metavar="FILE", type=Path,
                         help="YAML list of {rule, location, reason}: breaking changes to accept")
+    parser.add_argument("--contract", choices=("documented", "effective"), default="documented",
+                        help="for api-ref inputs: build as written, or with the errata overlay (as spec build)")
+    parser.add_argument("--options", metavar="FILE", type=Path,
+                        help="for api-ref inputs: builder options YAML (default: spec/build-options.yaml)")
     parser.add_argument("-o", "--output", metavar="FILE", type=Path, help="write the report here instead of stdout")
     parser.add_argument("--rules", action="store_true", help="list the rules and their classification, then exit")
     parser.set_defaults(handler=handle)
@@ -45,7 +49,8 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("spec diff needs OLD and NEW (see --help)")
     ignores = load_ignores(args.ignore) if args.ignore else ()
     cwd = Path.cwd()
-    old, new = load(args.old, cwd), load(args.new, cwd)
+    build_tree = apiref_builder(args.options, args.contract)
+    old, new = load(args.old, cwd, build_tree), load(args.new, cwd, build_tree)
     verdict = judge(compare(old.document, new.document, old_name=old.name, new_name=new.name), ignores)
     report = render(verdict, old.name, new.name, args.format)
     if args.output:

@@ -104,13 +104,20 @@ def _from_git(argument: str, cwd: Path, build_tree: TreeBuilder) -> Loaded:
         return Loaded(argument, _from_path(Path(tmp) / inner, argument, build_tree))
 
 
+def apiref_builder(options_file: Path | None = None, contract: str = "documented") -> TreeBuilder:
+    """A tree builder that does what ``spec build SOURCE --contract ... --options ...`` does."""
+
+    def build(path: Path) -> Mapping[str, Any]:
+        from manila_ssm.build.contracts import build_source, default_options, effective_from_documented
+        from manila_ssm.build.options import load_options
+
+        options = load_options(options_file) if options_file else default_options()
+        document = build_source(path, options).document
+        return effective_from_documented(document).document if contract == "effective" else document
+
+    return build
+
+
 def build_from_apiref(path: Path) -> Mapping[str, Any]:
-    """Parse and build an api-ref page or tree with the project's parser and builder."""
-    try:
-        from manila_ssm.apiref import parse  # type: ignore[attr-defined]
-        from manila_ssm.build.openapi import build_openapi
-        from manila_ssm.build.options import BuildOptions
-    except ImportError as error:
-        raise UsageError(f"{path}: cannot build OpenAPI from api-ref sources here ({error}); "
-                         "give an OpenAPI file instead") from None
-    return build_openapi(parse(path), BuildOptions()).document
+    """Parse and build an api-ref page or tree as ``spec build`` does by default (documented)."""
+    return apiref_builder()(path)
