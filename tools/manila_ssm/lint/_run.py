@@ -57,26 +57,23 @@ def _parse(source: Path) -> tuple[ApiRef, Path, bool]:
     return merged, source, True
 
 
-def _display(path: Path) -> str:
-    relative = os.path.relpath(path)
-    return Path(path).as_posix() if relative.startswith("..") else Path(relative).as_posix()
-
-
 def _order(finding: Finding) -> tuple[str, int, str, str]:
     return (finding.location.file, finding.location.line or 0, finding.rule_id, finding.message)
 
 
-def lint(source: Path, *, errata: Path | None = None, name: str | None = None) -> LintReport:
+def lint(
+    source: Path, *, errata: Path | None = None, name: str | None = None, errata_name: str | None = None
+) -> LintReport:
     """Lint an os-api-ref page, tree (``index.rst`` or its folder) or folder of pages.
 
     ``errata`` is an overlay whose ``x-erratum`` status claims are checked
     against the pages. Input that cannot be read at all raises ``SpecError``.
-    ``name`` is how the report names the source (default: ``source`` as given).
+    ``name`` and ``errata_name`` are how the report names them (default: the paths as given).
     """
     source = Path(source)
     if not source.exists():
         raise SpecError(rules.finding("source-missing-file", Location(str(source)), "no such file or folder"))
-    claims = load_claims(errata, _display(errata)) if errata is not None else ()
+    claims = load_claims(errata, errata_name or Path(errata).as_posix()) if errata is not None else ()
     api, root, whole_tree = _parse(source)
     subject = Subject(api, Path(os.path.abspath(root)), whole_tree, claims)
     findings = set(api.findings)

@@ -105,7 +105,7 @@ def _status_hits(subject: Subject, kind: str) -> Iterator[Hit]:
             listed = ", ".join(str(c.code) for c in codes) or "none"
             yield Hit(
                 codes[0].location if codes else op.location,
-                f"erratum {claim.erratum} ({claim.location}) says `{op.action}` answers {claim.code}; "
+                f"erratum {claim.erratum} ({claim.location.file}) says `{op.action}` answers {claim.code}; "
                 f"the page lists {kind} codes {listed}",
             )
 

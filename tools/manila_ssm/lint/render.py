@@ -65,7 +65,9 @@ def _sarif_result(finding: Finding, index: int) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": {"uri": finding.location.file, "uriBaseId": "SRCROOT"}}
     if finding.location.line:
         physical["region"] = {"startLine": finding.location.line}
-    text = f"{finding.message}. Fix: {finding.hint}" if finding.hint else finding.message
+    # The rule's hint is its `help`; only a hint of the finding's own is repeated in the message.
+    own_hint = finding.hint and finding.hint != RULES[finding.rule_id].hint
+    text = f"{finding.message}. Fix: {finding.hint}" if own_hint else finding.message
     return {
         "ruleId": finding.rule_id,
         "ruleIndex": index,
