@@ -15,6 +15,11 @@ def _segments(path: str) -> list[str]:
     return parts
 
 
+def is_version(segment: str) -> bool:
+    """``v2``, ``v2.1``: the version prefix of OpenStack URLs."""
+    return bool(_VERSION.match(segment))
+
+
 def operation_id(path: str, method: str, keep_variable: str | None = None) -> str:
     """``/v2/{project_id}/share-servers/{share_server_id}/action`` POST -> ``project_id/share-servers/id/action:post``.
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from manila_ssm.build import naming
-from manila_ssm.build.operations import Context, build_operation
+from manila_ssm.build.operations import Context, build_operation, parameters_for
 from manila_ssm.build.options import BuildOptions
 from manila_ssm.errors import Finding, Location, Severity
 from manila_ssm.model import ApiRef, Operation
@@ -47,10 +47,10 @@ def build_openapi(api: ApiRef, options: BuildOptions, source_base: Path | None =
             findings.append(Finding("SSM-BUILD-PATH", Severity.ERROR, ops[0].location, f"URL {path!r} does not start with '/'", "write the URL as /v2/..."))
             continue
         operation = build_operation(ops, path, ctx)
-        for url, twin in _url_forms(path, options.optional_path_parameter, groups, method):
+        for url in _url_forms(path, options.optional_path_parameter, groups, method):
             item = copy.deepcopy(operation)
-            if twin:
-                item["parameters"] = [p for p in operation["parameters"] if not (p["in"] == "path" and p["name"] == options.optional_path_parameter)]
+            if url != path:
+                item["parameters"] = parameters_for(ops, url, ctx)
             wanted = naming.operation_id(url, method, options.optional_path_parameter)
             item["operationId"] = naming.unique(wanted, operation_ids)
             if item["operationId"] != wanted:
@@ -77,12 +77,21 @@ def build_openapi(api: ApiRef, options: BuildOptions, source_base: Path | None =
     return BuildResult(document, tuple(findings))
 
 
-def _url_forms(path: str, optional: str | None, groups: dict[tuple[str, str], Any], method: str) -> Iterable[tuple[str, bool]]:
-    yield path, False
-    if optional and f"/{{{optional}}}" in path:
-        twin = path.replace(f"/{{{optional}}}", "", 1)
-        if (method, twin) not in groups:
-            yield twin, True
+def _url_forms(path: str, optional: str | None, groups: dict[tuple[str, str], Any], method: str) -> Iterable[str]:
+    """``path``, and its twin with or without the optional ``/{optional}`` segment after the version."""
+    yield path
+    if not optional:
+        return
+    segment = f"/{{{optional}}}"
+    if segment in path:
+        twin = path.replace(segment, "", 1)
+    else:
+        parts = path.split("/")
+        if len(parts) < 3 or not naming.is_version(parts[1]) or not parts[2]:
+            return
+        twin = "/".join([*parts[:2], segment[1:], *parts[2:]])
+    if (method, twin) not in groups:
+        yield twin
 
 
 def _tag_description(api: ApiRef, tag: str) -> dict[str, str]:

@@ -97,7 +97,7 @@ def _action_family(ops: Sequence[Operation], path: str, ctx: Context) -> dict[st
         "summary": f"Actions: {names}" if len(meta) > 1 else ops[0].title,
         "description": "\n\n".join(f"{key}: {m['summary']}" for key, m in meta.items()),
         "tags": [ops[0].section],
-        "parameters": _parameters(ops, path, ctx),
+        "parameters": parameters_for(ops, path, ctx),
         "requestBody": {
             "required": True,
             "content": {
@@ -136,7 +136,7 @@ def _ordinary(ops: Sequence[Operation], path: str, ctx: Context) -> dict[str, An
         ctx.findings.append(
             _unmodelled(other, f"{other.method} {other.path} is documented again (first at {ctx.where(op.location)}); merged", Severity.INFO)
         )
-    operation: dict[str, Any] = {"summary": op.title, "tags": [op.section], "parameters": _parameters(ops, path, ctx)}
+    operation: dict[str, Any] = {"summary": op.title, "tags": [op.section], "parameters": parameters_for(ops, path, ctx)}
     if op.description.strip():
         operation["description"] = op.description.strip()
     request_body = next((o for o in ops if o.request_body), None)
@@ -218,38 +218,31 @@ def _error_response(description: str, options: BuildOptions, fault: bool = True)
     return response
 
 
-def _parameters(ops: Sequence[Operation], path: str, ctx: Context) -> list[dict[str, Any]]:
-    """Path, query and header parameters of all ``ops``; path variables always appear."""
-    seen: dict[tuple[str, str], dict[str, Any]] = {}
-    required_everywhere: dict[tuple[str, str], bool] = {}
+def parameters_for(ops: Sequence[Operation], path: str, ctx: Context) -> list[dict[str, Any]]:
+    """Path, query and header parameters of ``ops`` for the URL ``path``.
+
+    Path parameters follow the URL: declared ones it lacks are left out and
+    variables nobody declared are added as strings (the parser reports both).
+    A query or header parameter is required only if every section requires it.
+    """
     variables = naming.path_variables(path)
+    declared: dict[tuple[str, str], Parameter] = {}
+    sections: dict[tuple[str, str], list[bool]] = {}
     for op in ops:
         for parameter in op.request_parameters:
-            where = parameter.definition.in_
-            if where == "body":
+            key = (parameter.name, parameter.definition.in_)
+            if key[1] == "body" or (key[1] == "path" and key[0] not in variables):
                 continue
-            key = (parameter.name, where)
-            if where == "path" and parameter.name not in variables:
-                ctx.findings.append(_about(parameter, f"path parameter {parameter.name!r} is not in the URL {op.path}", "remove it or fix the URL"))
-                continue
-            required_everywhere[key] = required_everywhere.get(key, True) and parameter.definition.required
-            if key not in seen:
-                seen[key] = _parameter(parameter, ctx)
-    for name in variables:
-        if (name, "path") not in seen:
-            ctx.findings.append(
-                Finding("SSM-BUILD-PATH-PARAM", Severity.WARNING, ops[0].location,
-                        f"URL variable {{{name}}} of {ops[0].path} is not declared as a path parameter",
-                        f"add '- {name}: <ref>' with 'in: path' to the request parameters")
-            )
-            seen[(name, "path")] = {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            declared.setdefault(key, parameter)
+            sections.setdefault(key, []).append(parameter.definition.required)
     out = []
-    for key, parameter in seen.items():
-        if key[1] != "path" and len([op for op in ops if any((p.name, p.definition.in_) == key for p in op.request_parameters)]) < len(ops):
-            parameter["required"] = False
-        elif key[1] != "path":
-            parameter["required"] = required_everywhere[key]
-        out.append(parameter)
+    for name in variables:
+        parameter = declared.pop((name, "path"), None)
+        out.append(_parameter(parameter, ctx) if parameter else {"name": name, "in": "path", "required": True, "schema": {"type": "string"}})
+    for key, parameter in declared.items():
+        rendered = _parameter(parameter, ctx)
+        rendered["required"] = len(sections[key]) == len(ops) and all(sections[key])
+        out.append(rendered)
     return out
 
 
@@ -293,7 +286,3 @@ def _examples_block(samples: Sequence[Sample], role: str, where: Where) -> dict[
 
 def _unmodelled(op: Operation, message: str, severity: Severity = Severity.WARNING) -> Finding:
     return Finding("SSM-BUILD-UNMODELLED", severity, op.location, f"{op.title!r}: {message}")
-
-
-def _about(parameter: Parameter, message: str, hint: str) -> Finding:
-    return Finding("SSM-BUILD-PATH-PARAM", Severity.WARNING, parameter.used_at, message, hint)
