@@ -88,6 +88,7 @@ FIXTURES: dict[str, Callable[..., Response]] = {
     "fixture.servers": fixtures.create_share_server,
     "fixture.networks": fixtures.create_share_network,
     "fixture.backends": fixtures.list_backends,
+    "fixture.advance": lambda rt, call, server_id: fixtures.advance(rt, call, server_id),
     "fixture.backend": lambda rt, call, name: fixtures.update_backend(rt, call, name),
     "fixture.share": lambda rt, call, item_id: fixtures.update_status(rt, call, "shares", item_id),
     "fixture.snapshot": lambda rt, call, item_id: fixtures.update_status(rt, call, "snapshots", item_id),
@@ -112,6 +113,7 @@ def _url_map() -> Map:
         rules.append(Rule(f"/v2/<project:project_id>{path}", endpoint=endpoint, methods=[method]))
         rules.append(Rule(f"/v2{path}", endpoint=endpoint, methods=[method]))
     rules += [Rule("/_reference/share-servers", endpoint="fixture.servers", methods=["POST"]),
+              Rule("/_reference/share-servers/<server_id>/advance", endpoint="fixture.advance", methods=["POST"]),
               Rule("/_reference/share-networks", endpoint="fixture.networks", methods=["POST"]),
               Rule("/_reference/backends", endpoint="fixture.backends", methods=["GET"]),
               Rule("/_reference/backends/<name>", endpoint="fixture.backend", methods=["PUT"]),

@@ -14,6 +14,9 @@ target offers an admin-only side door (any admin token, no microversion):
 * ``GET /_reference/backends`` -> 200 ``{"backends": [...]}``.
 * ``PUT /_reference/backends/{host@backend}`` ``{"up": false}``, ``{"fail_at": <task state> | null}``,
   ``{"capabilities": {...}}`` -> 200 ``{"backend": ...}``.
+* ``POST /_reference/share-servers/{id}/advance`` ``{"steps": 1}`` -> 200 ``{"steps": <run>}``:
+  run the next steps of that source server's migration now, whether due or not; with
+  ``timings.step`` set very large this walks a migration through its states deterministically.
 * ``PUT /_reference/shares/{id}`` and ``PUT /_reference/snapshots/{id}`` ``{"status": "error"}`` -> 200.
 """
 
@@ -182,3 +185,8 @@ def update_status(rt: Runtime, call: Call, table: str, item_id: str) -> Response
         if store.update(conn, table, {"id": item_id}, status=status) == 0:
             raise ApiFault(404, f"No {table[:-1]} {item_id}.")
     return json_response(call, 200, {table[:-1]: {"id": item_id, "status": status}})
+
+
+def advance(rt: Runtime, call: Call, server_id: str) -> Response:
+    steps = _count(body_object(call.request), "steps", 1)
+    return json_response(call, 200, {"steps": rt.advance(server_id, steps)})

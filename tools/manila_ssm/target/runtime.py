@@ -14,6 +14,8 @@ class Runtime:
     store: Store
     config: TargetConfig
     wake_worker: Callable[[], None]
+    #: run up to n steps of a source server's migration at once (fixture API)
+    advance: Callable[[str, int], int]
 
     @property
     def step(self) -> float:

@@ -54,7 +54,7 @@ class ReferenceTarget:
         self._store = store.Store(db_path)
         seed(self._store, config)
         self._worker = Worker(self._store, config.timings)
-        app = TargetApp(Runtime(self._store, config, self._worker.wake))
+        app = TargetApp(Runtime(self._store, config, self._worker.wake, self._worker.advance))
         self.wsgi_app: WSGIApp = wrap(app) if wrap is not None else app
         self._server: BaseWSGIServer = make_server(host, port, self.wsgi_app, threaded=True,
                                                    request_handler=_QuietHandler)

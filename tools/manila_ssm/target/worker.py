@@ -199,6 +199,18 @@ class Worker:
             self._wake.wait(timeout=delay)
             self._wake.clear()
 
+    def advance(self, source_id: str, steps: int) -> int:
+        """Run up to ``steps`` steps of the source's migration now, due or not (fixture API)."""
+        done = 0
+        for _ in range(steps):
+            with self._store.write() as conn:
+                migration = store.active_migration(conn, source_id)
+                if migration is None:
+                    break
+                _Step(conn, migration, self._timings, time.time()).run()
+            done += 1
+        return done
+
     def tick(self) -> float:
         """Run every due step once; return the seconds until the next one is due."""
         now = time.time()
