@@ -26,13 +26,16 @@ class FieldPair:
     new: Node
     old_resolver: Resolver
     new_resolver: Resolver
+    old_properties: Mapping[str, Node]
+    new_properties: Mapping[str, Node]
 
-    def properties(self, side: str) -> dict[str, Node]:
-        node, resolver = (self.old, self.old_resolver) if side == "old" else (self.new, self.new_resolver)
-        return {
-            name: resolver.node(raw, f"{node.pointer}/properties/{escape(name)}")
-            for name, raw in (node.schema.get("properties") or {}).items()
-        }
+    @classmethod
+    def of(cls, field: str, old: Node, new: Node, old_resolver: Resolver, new_resolver: Resolver) -> FieldPair:
+        return cls(field, old, new, old_resolver, new_resolver,
+                   _properties(old, old_resolver), _properties(new, new_resolver))
+
+    def properties(self, side: str) -> Mapping[str, Node]:
+        return self.old_properties if side == "old" else self.new_properties
 
     def required(self, side: str) -> frozenset[str]:
         node = self.old if side == "old" else self.new
@@ -48,6 +51,13 @@ class FieldPair:
     @property
     def label(self) -> str:
         return self.field or "(body)"
+
+
+def _properties(node: Node, resolver: Resolver) -> dict[str, Node]:
+    return {
+        name: resolver.node(raw, f"{node.pointer}/properties/{escape(name)}")
+        for name, raw in (node.schema.get("properties") or {}).items()
+    }
 
 
 def json_types(schema: Mapping[str, Any], resolver: Resolver | None = None) -> frozenset[str]:
@@ -78,7 +88,7 @@ def accepts_all_of(wider: frozenset[str], narrower: frozenset[str]) -> bool:
 def walk(old: Node, new: Node, old_resolver: Resolver, new_resolver: Resolver) -> Iterator[FieldPair]:
     """Every pair of nodes at the same field of the two schemas, the body first."""
     seen: set[tuple[str, str]] = set()
-    stack = [FieldPair("", old, new, old_resolver, new_resolver)]
+    stack = [FieldPair.of("", old, new, old_resolver, new_resolver)]
     while stack:
         pair = stack.pop()
         if (pair.old.pointer, pair.new.pointer, pair.field) in seen or pair.field.count(".") > _MAX_DEPTH:
@@ -108,7 +118,7 @@ def _children(pair: FieldPair) -> Iterator[FieldPair]:
 
 
 def _pair(parent: FieldPair, field: str, old: Node, new: Node) -> FieldPair:
-    return FieldPair(field, old, new, parent.old_resolver, parent.new_resolver)
+    return FieldPair.of(field, old, new, parent.old_resolver, parent.new_resolver)
 
 
 def _alternatives(node: Node, keyword: str, resolver: Resolver) -> dict[str, Node]:

@@ -42,6 +42,7 @@ class Resolver:
         resource: Resource[Any] = Resource(contents=document, specification=DRAFT202012)
         self._resolver = Registry().with_resource(_BASE_URI, resource).resolver(_BASE_URI)
         self._source = source
+        self._cache: dict[str, Any] = {}
 
     def node(self, raw: Any, pointer: str) -> Node:
         """``raw`` found at ``pointer``, with any chain of ``$ref`` followed."""
@@ -59,7 +60,9 @@ class Resolver:
                 ))
             seen.add(ref)
             try:
-                raw = self._resolver.lookup(ref).contents
+                if ref not in self._cache:
+                    self._cache[ref] = self._resolver.lookup(ref).contents
+                raw = self._cache[ref]
             except Unresolvable:
                 raise SpecError(Finding(
                     "diff-ref", Severity.ERROR, Location(f"{self._source}#{pointer}"),
