@@ -59,6 +59,7 @@ class _Builder:
         self.ctx = ctx
         self.raw = raw
         self.at = ctx.locate(raw.method.source, raw.method.line)
+        self.parameters_unknown = False  # a parameters file failed: do not guess what it declared
         self.fields: dict[str, Any] = {
             key: [] for key in (
                 "version_notes", "admonitions", "success_codes", "error_codes",
@@ -80,7 +81,8 @@ class _Builder:
             max_version=versions.get("max_version"),
             **{key: tuple(value) for key, value in fields.items()},
         )
-        self._check_path_parameters(operation)
+        if not self.parameters_unknown:
+            self._check_path_parameters(operation)
         return with_bodies(self.ctx, operation)
 
     def _method(self) -> tuple[str, str, dict[str, str]]:
@@ -127,6 +129,7 @@ class _Builder:
         path = self.ctx.beside(data.source, data.arguments[0])
         table = self.ctx.parameters(path, at)
         target = self.fields[f"{_role(subsection)}_parameters"]
+        self.parameters_unknown |= table is None
         for entry, line in _yaml_list(self.ctx, data, at):
             used_at = self.ctx.locate(line.source, line.line)
             if not isinstance(entry, dict) or len(entry) != 1:

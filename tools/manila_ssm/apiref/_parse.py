@@ -60,7 +60,8 @@ def parse(source: Path, *, strict: bool = False) -> ApiRef:
 
     Defects come back as ``ApiRef.findings``. Input that cannot be modelled
     (a missing file, malformed YAML or JSON) raises ``SpecError`` carrying every
-    such finding of the run; with ``strict`` every error-severity finding does.
+    such finding of the run (``rules.is_fatal``) and, for context, the run's
+    other error-severity findings; with ``strict`` every error is fatal.
     Locations are relative to the tree root (the folder of ``source``).
     """
     source = Path(source)
@@ -96,7 +97,8 @@ def parse(source: Path, *, strict: bool = False) -> ApiRef:
             )
     fatal = [f for f in ctx.findings if rules.is_fatal(f) or (strict and f.severity >= Severity.ERROR)]
     if fatal:
-        raise SpecError(fatal)
+        # The other errors go along: they often explain the fatal ones (a flattened page).
+        raise SpecError([f for f in ctx.findings if rules.is_fatal(f) or f.severity >= Severity.ERROR])
     return ApiRef(
         root=ctx.root.as_posix(),
         title=walked[0].title if walked else "",
