@@ -34,6 +34,8 @@ LINT_RULES: tuple[Rule, ...] = (
          "raise the parameter's min_version to the operation's, or use an operation-specific parameter entry"),
     Rule("param-unused", _W, "a parameters.yaml entry no page uses",
          "delete the entry, or reference it from the rest_parameters list that should show it"),
+    Rule("param-file-empty", _W, "a parameters file defines nothing (os-api-ref: parameters file is empty)",
+         "add the parameter definitions, or point rest_parameters at the file that has them"),
     Rule("param-listed-twice", _W, "a rest_parameters list names the same parameter twice",
          "keep one of the two entries"),
 )

@@ -6,10 +6,10 @@ import re
 from collections.abc import Iterator
 
 from manila_ssm.apiref import load_parameters
-from manila_ssm.errors import SpecError
+from manila_ssm.errors import Location, SpecError
 from manila_ssm.lint._errata import Claim
 from manila_ssm.lint._registry import Hit, Subject, check
-from manila_ssm.model import Operation
+from manila_ssm.model import Operation, ParameterDef
 
 _VERSION = re.compile(r"^(\d+)\.(\d+)$")
 
@@ -63,6 +63,22 @@ def parameters_listed_twice(subject: Subject) -> Iterator[Hit]:
                     first[key] = str(parameter.used_at)
 
 
+def _tables(subject: Subject) -> Iterator[tuple[str, dict[str, ParameterDef]]]:
+    for display in subject.api.parameter_files:
+        try:
+            table, _ = load_parameters(subject.root / display, display)
+        except SpecError:
+            continue  # reported by the parser
+        yield display, table
+
+
+@check("param-file-empty")
+def empty_parameter_files(subject: Subject) -> Iterator[Hit]:
+    for display, table in _tables(subject):
+        if not table:
+            yield Hit(Location(display, 1), f"`{display}` defines no parameters, so every reference to it is unknown")
+
+
 @check("param-unused")
 def unused_parameters(subject: Subject) -> Iterator[Hit]:
     if not subject.whole_tree:
@@ -72,11 +88,7 @@ def unused_parameters(subject: Subject) -> Iterator[Hit]:
         for op in subject.api.operations
         for p in op.request_parameters + op.response_parameters
     }
-    for display in subject.api.parameter_files:
-        try:
-            table, _ = load_parameters(subject.root / display, display)
-        except SpecError:
-            continue  # reported by the parser
+    for display, table in _tables(subject):
         for key, definition in table.items():
             if (display, key) not in used:
                 yield Hit(definition.location, f"`{key}` is defined in `{display}` but no rest_parameters list uses it")
