@@ -47,7 +47,7 @@ def test_text_names_place_rule_and_hint() -> None:
     first, hint, summary = out.splitlines()
     assert first.startswith("index.rst:41: error: sample `samples/widget-show-response.json` sends `enabled`")
     assert first.endswith("[sample-type-mismatch]") and hint.startswith("  hint: ")
-    assert summary.endswith("1 findings (1 errors, 0 warnings, 0 info)")
+    assert summary.endswith("1 finding (1 errors, 0 warnings, 0 info)")
 
 
 def test_json_carries_every_field() -> None:
@@ -121,3 +121,9 @@ def test_rules_lists_parser_and_lint_rules() -> None:
     ids = {line.split()[0] for line in out.splitlines()}
     assert code == cli.EXIT_OK
     assert {"sample-type-mismatch", "param-unused", "directive-flattened", "param-order"} <= ids
+
+
+def test_public_api_is_small() -> None:
+    import manila_ssm.lint
+
+    assert sorted(manila_ssm.lint.__all__) == ["FORMATS", "LINT_RULES", "LintReport", "lint", "render"]

@@ -28,7 +28,7 @@ def render_text(report: LintReport) -> str:
     lines = [f.format() for f in report.findings]
     counts = _summary(report)
     lines.append(
-        f"{report.source}: {len(report.findings)} findings "
+        f"{report.source}: {len(report.findings)} finding{'' if len(report.findings) == 1 else 's'} "
         f"({counts['error']} errors, {counts['warning']} warnings, {counts['info']} info)"
     )
     return "\n".join(lines) + "\n"
