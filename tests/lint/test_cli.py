@@ -81,6 +81,18 @@ def test_sarif_is_structurally_valid_and_self_consistent(tmp_path: Path) -> None
         assert location["region"]["startLine"] >= 1
 
 
+def test_sarif_uris_of_files_outside_the_tree_are_absolute_file_uris() -> None:
+    from manila_ssm.errors import Finding, Location, Severity
+    from manila_ssm.lint import LintReport, render
+
+    outside = Finding("sample-type-mismatch", Severity.ERROR, Location("/srv/api ref/x.json", 3), "m", "h")
+    inside = Finding("param-order", Severity.WARNING, Location("v2/my params.yaml", 4), "m", "h")
+    log = json.loads(render(LintReport("tree", (outside, inside)), "sarif"))
+    jsonschema.Draft202012Validator(SARIF_SUBSET, format_checker=jsonschema.FormatChecker()).validate(log)
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in log["runs"][0]["results"]]
+    assert uris == [{"uri": "file:///srv/api%20ref/x.json"}, {"uri": "v2/my%20params.yaml", "uriBaseId": "SRCROOT"}]
+
+
 def test_sarif_maps_info_to_note() -> None:
     _, out, _ = run("spec", "lint", CASES / "param-version-before-operation", "--format", "sarif")
     assert [r["level"] for r in json.loads(out)["runs"][0]["results"]] == ["note"]

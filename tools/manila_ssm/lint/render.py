@@ -7,7 +7,9 @@ the ``SRCROOT`` base id, which the consumer maps to the tree's checkout).
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from manila_ssm import jsonio
 from manila_ssm.apiref.rules import RULES
@@ -61,8 +63,15 @@ def _sarif_rule(rule_id: str) -> dict[str, Any]:
     }
 
 
+def _artifact(file: str) -> dict[str, str]:
+    """Tree-relative files are relative to ``SRCROOT``; a file outside the tree is a ``file:`` URI."""
+    if PurePosixPath(file).is_absolute():
+        return {"uri": PurePosixPath(file).as_uri()}
+    return {"uri": quote(file), "uriBaseId": "SRCROOT"}
+
+
 def _sarif_result(finding: Finding, index: int) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": finding.location.file, "uriBaseId": "SRCROOT"}}
+    physical: dict[str, Any] = {"artifactLocation": _artifact(finding.location.file)}
     if finding.location.line:
         physical["region"] = {"startLine": finding.location.line}
     # The rule's hint is its `help`; only a hint of the finding's own is repeated in the message.
