@@ -96,3 +96,18 @@ def test_failure_names_the_service_and_shows_its_log_without_debug(tmp_path: Pat
     assert str(error).startswith("manila-share: exited during start-up")
     assert "ERROR manila.share boom" in str(error)
     assert "chatter" not in log_tail(log)
+
+
+def test_suite_is_pointed_at_the_fixtures(tmp_path: Path) -> None:
+    from manila_ssm.realmanila.fixtures import FixtureSet
+    from manila_ssm.realmanila.live import suite_arguments
+
+    config = from_environment({}, base=tmp_path)
+    fixtures = FixtureSet({"base_url": "http://127.0.0.1:8786/v2/p", "tokens": {"admin": "a:p", "non_admin": "d:q"},
+                           "backends": {"alpha": "m@alpha", "beta": "m@beta"}})
+    argv = suite_arguments(fixtures, config, "documented", tmp_path / "r")
+    options = dict(zip(argv[1::2], argv[2::2]))
+    assert argv[0] == "run"
+    assert options["--servers-file"] == str(config.fixtures_file)
+    assert options["--dest-hosts"] == "m@alpha,m@beta"
+    assert options["--member-token"] == "d:q" and options["--contract"] == "documented"

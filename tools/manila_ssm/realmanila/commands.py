@@ -58,6 +58,14 @@ def register(groups: CommandGroups) -> None:
                         help="directory for the cassettes (default tests/cassettes)")
     record.add_argument("--only", action="append", default=[], help="record only this scenario (repeatable)")
     record.set_defaults(handler=_record)
+    suite = commands.add_parser("run", help="bring Manila up if needed and run the conformance suite on it")
+    common(suite)
+    suite.add_argument("--contract", action="append", choices=("effective", "documented"),
+                       help="contract to run under (repeatable; default: both, effective first)")
+    suite.add_argument("--reports-dir", type=Path, default=Path("reports/real-manila"),
+                       help="reports go to <dir>/<contract>/ (default reports/real-manila)")
+    suite.add_argument("suite_args", nargs=argparse.REMAINDER, help="after --: extra `ssm-conformance run` options")
+    suite.set_defaults(handler=_run_suite)
     parser.set_defaults(handler=lambda args, out, err: (parser.print_help(err), 2)[1])
 
 
@@ -119,3 +127,17 @@ def _record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for path in written:
         print(f"[real-manila] wrote {path}", file=out)
     return EXIT_OK
+
+
+def _run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from manila_ssm.realmanila import live
+
+    config = _config(args)
+    extra = list(args.suite_args)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    try:
+        return live.run_suite(config, tuple(args.contract or ("effective", "documented")), args.reports_dir,
+                              tuple(extra), _reporter(out), err)
+    except HarnessError as error:
+        return _failed(error, err)

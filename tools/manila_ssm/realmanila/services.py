@@ -134,6 +134,10 @@ def _get(config: HarnessConfig, path: str, timeout: float = 10) -> requests.Resp
 
 
 def start_manila(config: HarnessConfig, all_daemons: Mapping[str, Daemon]) -> None:
+    scheduler_log = config.log_dir / "manila-scheduler.log"
+    # Only reports made after this start count, unless both services already ran.
+    restarting = any(all_daemons[n].pid() is None for n in ("manila-scheduler", "manila-share"))
+    offset = scheduler_log.stat().st_size if restarting and scheduler_log.exists() else 0
     for name in ("manila-scheduler", "manila-share"):
         all_daemons[name].start(_environment(config, name), config.base)
     api = all_daemons["manila-api"]
@@ -165,11 +169,11 @@ def start_manila(config: HarnessConfig, all_daemons: Mapping[str, Daemon]) -> No
     # pools instead is misleading: the scheduler caches its first answer
     # (manila/scheduler/host_manager.py get_pools(cached=True)), so a back end
     # whose capabilities came a moment late stays missing from it.
-    scheduler_log = config.log_dir / "manila-scheduler.log"
-
     def backends_reported() -> bool:
         try:
-            text = scheduler_log.read_text(encoding="utf-8", errors="replace")
+            with scheduler_log.open("rb") as log:
+                log.seek(offset)
+                text = log.read().decode("utf-8", errors="replace")
         except OSError:
             return False
         return all(f"share service update from {config.backend_host(b)}:" in text for b in config.backends)
