@@ -20,7 +20,9 @@ from manila_ssm.paths import shared_dir
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tree", nargs="?", type=Path, help="an api-ref index.rst or folder (default: the upstream tree)")
+    parser.add_argument(
+        "tree", nargs="?", type=Path, help="an api-ref index.rst or folder (default: the upstream tree)"
+    )
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
     shared = shared_dir()

@@ -19,7 +19,12 @@ CASES = Path(__file__).parent / "cases"
 
 def test_public_names() -> None:
     assert sorted(manila_ssm.apiref.__all__) == [
-        "RULES", "Rule", "StatusDef", "load_parameters", "load_status_codes", "parse",
+        "RULES",
+        "Rule",
+        "StatusDef",
+        "load_parameters",
+        "load_status_codes",
+        "parse",
     ]
 
 

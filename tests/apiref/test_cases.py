@@ -43,17 +43,27 @@ def body_summary(nodes: tuple[BodyNode, ...]) -> dict[str, Any]:
 
 def operation_summary(op: Operation) -> dict[str, Any]:
     return {
-        "title": op.title, "section": op.section, "method": op.method, "path": op.path, "action": op.action,
-        "min_version": op.min_version, "max_version": op.max_version, "description": op.description,
-        "success": [c.code for c in op.success_codes], "error": [c.code for c in op.error_codes],
+        "title": op.title,
+        "section": op.section,
+        "method": op.method,
+        "path": op.path,
+        "action": op.action,
+        "min_version": op.min_version,
+        "max_version": op.max_version,
+        "description": op.description,
+        "success": [c.code for c in op.success_codes],
+        "error": [c.code for c in op.error_codes],
         "status_text": {c.code: c.description for c in op.success_codes + op.error_codes},
         "request": [f"{p.name}:{p.definition.in_}" for p in op.request_parameters],
         "response": [f"{p.name}:{p.definition.in_}" for p in op.response_parameters],
         "request_samples": [s.path for s in op.request_samples],
         "response_samples": [s.path for s in op.response_samples],
         "languages": [s.language for s in op.request_samples + op.response_samples],
-        "request_body": body_summary(op.request_body), "response_body": body_summary(op.response_body),
-        "version_notes": [f"{n.kind} {n.version}" + (f": {n.text}" if n.text else "") for n in op.version_notes],
+        "request_body": body_summary(op.request_body),
+        "response_body": body_summary(op.response_body),
+        "version_notes": [
+            f"{n.kind} {n.version}" + (f": {n.text}" if n.text else "") for n in op.version_notes
+        ],
         "admonitions": [f"{a.kind}: {a.text}" for a in op.admonitions],
     }
 
@@ -77,15 +87,21 @@ def run_case(folder: Path, case: dict[str, Any]) -> tuple[list[Finding], dict[st
     except SpecError as error:
         return list(error.findings), {"error": True}
     return list(result.findings), {
-        "error": False, "title": result.title, "sections": [s.title for s in result.sections],
+        "error": False,
+        "title": result.title,
+        "sections": [s.title for s in result.sections],
         "parameter_files": list(result.parameter_files),
         "operations": [operation_summary(op) for op in result.operations],
     }
 
 
 def _parameter(definition: Any) -> dict[str, Any]:
-    fields = {"in": definition.in_, "type": definition.type, "required": definition.required,
-              "line": definition.location.line}
+    fields = {
+        "in": definition.in_,
+        "type": definition.type,
+        "required": definition.required,
+        "line": definition.location.line,
+    }
     for name in ("min_version", "max_version", "format"):
         if getattr(definition, name) is not None:
             fields[name] = getattr(definition, name)

@@ -43,7 +43,9 @@ def test_whole_tree_without_findings(orchard: ApiRef) -> None:
     ("path", "file", "height_type"),
     [("/v1/trees", "v1/parameters.yaml", "integer"), ("/v2/trees", "v2/parameters.yaml", "number")],
 )
-def test_each_version_uses_its_own_parameters_file(orchard: ApiRef, path: str, file: str, height_type: str) -> None:
+def test_each_version_uses_its_own_parameters_file(
+    orchard: ApiRef, path: str, file: str, height_type: str
+) -> None:
     height = next(p for p in _op(orchard, path).response_parameters if p.name == "height")
     assert (height.definition.location.file, height.definition.type) == (file, height_type)
 
@@ -54,7 +56,9 @@ def test_nested_sample_folders_and_versions(orchard: ApiRef) -> None:
     assert listing.min_version == "2.3"
     (trees,) = listing.response_body
     assert [(c.key, c.sample_type) for c in trees.children] == [
-        ("id", "string"), ("height", "number"), ("planted_at", "string"),
+        ("id", "string"),
+        ("height", "number"),
+        ("planted_at", "string"),
     ]
     planted = trees.children[2].parameter
     assert planted is not None
@@ -70,7 +74,8 @@ def test_actions_of_the_family(orchard: ApiRef) -> None:
     harvest = _op(orchard, "/v2/trees/{tree_id}/action", "POST", "harvest")
     assert harvest.min_version == "2.7"
     assert [(c.code, c.description) for c in harvest.error_codes] == [
-        (400, "The tree bears no fruit yet."), (404, "The requested resource could not be found."),
+        (400, "The tree bears no fruit yet."),
+        (404, "The requested resource could not be found."),
     ]
     (fruit,) = harvest.response_body
     assert (fruit.key, [c.key for c in fruit.children]) == ("fruit", ["kind", "count"])

@@ -11,22 +11,36 @@ from manila_ssm.model import ApiRef, BodyNode
 from manila_ssm.paths import shared_dir
 
 SHARED = shared_dir()
-pytestmark = pytest.mark.skipif(SHARED is None, reason="../shared (upstream api-ref test data) is not beside this checkout")
+pytestmark = pytest.mark.skipif(
+    SHARED is None, reason="../shared (upstream api-ref test data) is not beside this checkout"
+)
 
 ACTIONS = {
     # action: (success codes, error codes, request body keys under the wrapper, response body top-level keys)
     "migration_check": (
-        [202], [400, 401, 403, 404, 409],
+        [202],
+        [400, 401, 403, 404, 409],
         ["host", "preserve_snapshots", "writable", "nondisruptive", "new_share_network_id"],
         ["compatible", "requested_capabilities", "supported_capabilities"],
     ),
     "migration_start": (
-        [202], [400, 401, 403, 404, 409],
+        [202],
+        [400, 401, 403, 404, 409],
         ["host", "preserve_snapshots", "writable", "nondisruptive", "new_share_network_id"],
         [],
     ),
-    "migration_complete": ([202], [400, 401, 403, 404], [], ["destination_share_server_id", "total_progress", "task_state"]),
-    "migration_get_progress": ([202], [400, 401, 403, 409], [], ["total_progress", "task_state", "destination_share_server_id"]),
+    "migration_complete": (
+        [202],
+        [400, 401, 403, 404],
+        [],
+        ["destination_share_server_id", "total_progress", "task_state"],
+    ),
+    "migration_get_progress": (
+        [202],
+        [400, 401, 403, 409],
+        [],
+        ["total_progress", "task_state", "destination_share_server_id"],
+    ),
     "migration_cancel": ([202], [400, 401, 403, 404], [], []),
 }
 
@@ -39,7 +53,11 @@ def page() -> ApiRef:
 
 def test_five_actions_in_source_order(page: ApiRef) -> None:
     assert [op.action for op in page.operations] == [
-        "migration_check", "migration_start", "migration_complete", "migration_get_progress", "migration_cancel",
+        "migration_check",
+        "migration_start",
+        "migration_complete",
+        "migration_get_progress",
+        "migration_cancel",
     ]
     for op in page.operations:
         assert (op.method, op.path) == ("POST", "/v2/{project_id}/share_servers/{share_server_id}/action")
@@ -69,7 +87,10 @@ def test_nested_sample_objects_and_types(page: ApiRef) -> None:
     by_key: dict[str, BodyNode] = {node.key: node for node in check.response_body}
     assert by_key["compatible"].sample_type == "boolean"
     assert [c.key for c in by_key["supported_capabilities"].children][:4] == [
-        "writable", "nondisruptive", "preserve_snapshots", "share_network_id",
+        "writable",
+        "nondisruptive",
+        "preserve_snapshots",
+        "share_network_id",
     ]
     host = check.request_body[0].children[0]
     assert host.parameter is not None and host.parameter.definition.key == "host_share_server_migration"

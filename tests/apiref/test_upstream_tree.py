@@ -13,7 +13,9 @@ from manila_ssm.model import ApiRef
 from manila_ssm.paths import shared_dir
 
 SHARED = shared_dir()
-pytestmark = pytest.mark.skipif(SHARED is None, reason="../shared (upstream api-ref test data) is not beside this checkout")
+pytestmark = pytest.mark.skipif(
+    SHARED is None, reason="../shared (upstream api-ref test data) is not beside this checkout"
+)
 
 # Every family of POST .../action endpoints in the tree, with its number of actions.
 ACTION_FAMILIES = {
@@ -84,7 +86,11 @@ def test_seed_is_reported_as_flattened_and_still_modelled(tmp_path: Path) -> Non
     assert "`rest_parameters` lost its indentation" in first_parameters.message
     assert "indent the lines" in first_parameters.hint and "3 spaces" in first_parameters.hint
     assert [op.action for op in result.operations] == [
-        "migration_check", "migration_start", "migration_complete", "migration_get_progress", "migration_cancel",
+        "migration_check",
+        "migration_start",
+        "migration_complete",
+        "migration_get_progress",
+        "migration_cancel",
     ]
     # the seed declares project_id and share_server_id as body parameters
     wrong_in = [f for f in result.findings if f.rule_id == "path-param-not-declared"]

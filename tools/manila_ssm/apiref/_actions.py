@@ -25,7 +25,8 @@ def _action(ctx: Context, operation: Operation) -> str | None:
     if sample is None:
         ctx.add(
             rules.finding(
-                "action-unknown", operation.location,
+                "action-unknown",
+                operation.location,
                 f"`{operation.title}` posts to an action endpoint but has no JSON request sample naming the action",
             )
         )
@@ -34,7 +35,8 @@ def _action(ctx: Context, operation: Operation) -> str | None:
     if len(keys) != 1:
         ctx.add(
             rules.finding(
-                "action-ambiguous", sample.location,
+                "action-ambiguous",
+                sample.location,
                 f"the request sample `{sample.path}` of an action has {len(keys)} top-level keys "
                 f"({', '.join(keys) or 'none'}); the first is taken as the action name",
             )

@@ -106,7 +106,9 @@ def infer_body(
         else:
             match.parameter = parameter
     single = top[0] if len(top) == 1 else None
-    wrapper = single if single is not None and (single.key == action or single.sample_type == "object") else None
+    wrapper = (
+        single if single is not None and (single.key == action or single.sample_type == "object") else None
+    )
     home = wrapper.children if wrapper is not None else top
     for parameter in missing:
         home.append(_Key(parameter.name, None, [], parameter))
@@ -114,7 +116,8 @@ def infer_body(
             rules.finding(
                 "sample-missing-parameter",
                 at,
-                f"body parameter `{parameter.name}` (declared at {parameter.used_at}) is not shown in sample `{sample_name}`",
+                f"body parameter `{parameter.name}` (declared at {parameter.used_at}) "
+                f"is not shown in sample `{sample_name}`",
             )
         )
     expected = next((k for k in top if k.key == action and k.parameter is None), None)
@@ -122,7 +125,9 @@ def infer_body(
     return Inferred(tuple(k.freeze() for k in top), tuple(findings))
 
 
-def _undeclared(keys: list[_Key], prefix: str, expected: _Key | None, sample_name: str, at: Location) -> list[Finding]:
+def _undeclared(
+    keys: list[_Key], prefix: str, expected: _Key | None, sample_name: str, at: Location
+) -> list[Finding]:
     found = []
     for key in keys:
         path = f"{prefix}{key.key}"
@@ -133,7 +138,9 @@ def _undeclared(keys: list[_Key], prefix: str, expected: _Key | None, sample_nam
                 continue  # a declared parameter placed by rule 3 has a parameter; this cannot happen
             found.append(
                 rules.finding(
-                    "sample-undeclared-key", at, f"sample `{sample_name}` has key `{path}` that the page does not declare"
+                    "sample-undeclared-key",
+                    at,
+                    f"sample `{sample_name}` has key `{path}` that the page does not declare",
                 )
             )
         elif any(child.parameter is not None for child in key.children):

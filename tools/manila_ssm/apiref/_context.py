@@ -65,7 +65,11 @@ class Context:
 
     def _load(self, loader, path: Path, at: Location, kind: str):  # type: ignore[no-untyped-def]
         if not path.is_file():
-            self.add(rules.finding("source-missing-file", at, f"the {kind} file `{self.display(path)}` does not exist"))
+            self.add(
+                rules.finding(
+                    "source-missing-file", at, f"the {kind} file `{self.display(path)}` does not exist"
+                )
+            )
             return None
         try:
             loaded, findings = loader(path, self.display(path))

@@ -85,6 +85,7 @@ class _ApirefDirective(Directive):
 class RestMethod(_ApirefDirective):
     """``.. rest_method:: METHOD URL``; further content lines may set ``min_version: X``."""
 
+
 class RestParameters(_ApirefDirective):
     """``.. rest_parameters:: parameters.yaml`` with a YAML list ``- name: reference``."""
 
@@ -110,8 +111,19 @@ class LiteralInclude(_ApirefDirective):
     option_spec = {
         name: directives.unchanged
         for name in (
-            "language", "linenos", "lineno-start", "lines", "emphasize-lines", "caption",
-            "name", "class", "encoding", "dedent", "tab-width", "force", "pyobject",
+            "language",
+            "linenos",
+            "lineno-start",
+            "lines",
+            "emphasize-lines",
+            "caption",
+            "name",
+            "class",
+            "encoding",
+            "dedent",
+            "tab-width",
+            "force",
+            "pyobject",
         )
     }
 
@@ -141,10 +153,14 @@ DIRECTIVES: dict[str, type[Directive]] = {
 """Everything we register (``include`` is added below, once defined)."""
 
 
-
 def _sphinx_reference(
-    name: str, rawtext: str, text: str, lineno: int, inliner: Any,
-    options: dict[str, Any] | None = None, content: list[str] | None = None,
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Any,
+    options: dict[str, Any] | None = None,
+    content: list[str] | None = None,
 ) -> tuple[list[nodes.Node], list[nodes.system_message]]:
     """Sphinx's cross-reference roles (``:ref:``, ``:doc:``): keep the visible text."""
     shown = text.split("<", 1)[0].strip() if text.endswith(">") else text
@@ -204,21 +220,37 @@ class Include(Directive):
         counts: dict[str, int] = document.__dict__.setdefault("apiref_include_counts", {})
         counts[str(path)] = counts.get(str(path), 0) + 1
         if counts[str(path)] > MAX_INCLUSIONS or Path(os.path.abspath(including)) == path:
-            return [reporter.error(f"`{self.arguments[0]}` includes itself (directly or through other pages)",
-                                   line=self.lineno, apiref_rule="include-recursive")]
+            return [
+                reporter.error(
+                    f"`{self.arguments[0]}` includes itself (directly or through other pages)",
+                    line=self.lineno,
+                    apiref_rule="include-recursive",
+                )
+            ]
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-            return [reporter.error(f"cannot include `{self.arguments[0]}`: {reason}",
-                                   line=self.lineno, apiref_rule="source-missing-file")]
+            return [
+                reporter.error(
+                    f"cannot include `{self.arguments[0]}`: {reason}",
+                    line=self.lineno,
+                    apiref_rule="source-missing-file",
+                )
+            ]
         settings = document.settings
         settings.record_dependencies.add(str(path))
-        lines, flattened = repair(string2lines(text, tab_width=settings.tab_width, convert_whitespace=True), str(path))
+        lines, flattened = repair(
+            string2lines(text, tab_width=settings.tab_width, convert_whitespace=True), str(path)
+        )
         report_flattened(reporter, str(path), flattened)
         # What StateMachine.insert_input does, with our line-numbered StringList.
-        machine.input_lines.insert(machine.line_offset + 1, "", source="internal padding after " + str(path), offset=len(lines))
-        machine.input_lines.insert(machine.line_offset + 1, "", source="internal padding before " + str(path), offset=-1)
+        machine.input_lines.insert(
+            machine.line_offset + 1, "", source="internal padding after " + str(path), offset=len(lines)
+        )
+        machine.input_lines.insert(
+            machine.line_offset + 1, "", source="internal padding before " + str(path), offset=-1
+        )
         machine.input_lines.insert(machine.line_offset + 2, lines)
         return []
 
@@ -232,6 +264,8 @@ def report_flattened(reporter: Any, source: str, flattened: list[Flattened]) -> 
         reporter.error(
             f"the content of `{item.name}` lost its indentation ({item.count} line(s) at column 0 after it "
             "were read as its content)",
-            source=source, line=item.line, apiref_rule="directive-flattened",
+            source=source,
+            line=item.line,
+            apiref_rule="directive-flattened",
             apiref_hint=f"indent the lines under `.. {item.name}::` by 3 spaces, after a blank line",
         )

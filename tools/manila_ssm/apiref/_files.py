@@ -37,7 +37,9 @@ def _read(path: Path, display: str, kind: str) -> tuple[list[tuple[Any, Any, int
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise SpecError(rules.finding("source-missing-file", locate(None), f"cannot read the {kind} file: {reason}")) from None
+        raise SpecError(
+            rules.finding("source-missing-file", locate(None), f"cannot read the {kind} file: {reason}")
+        ) from None
     entries, findings = load_entries(text, locate, kind)
     if entries is None:
         raise SpecError(findings)
@@ -58,7 +60,9 @@ def load_parameters(path: Path, display: str | None = None) -> tuple[dict[str, P
         here = Location(display, line)
         key = str(key)
         if not isinstance(value, dict):
-            findings.append(rules.finding("param-invalid-field", here, f"parameter `{key}` is not a mapping of fields"))
+            findings.append(
+                rules.finding("param-invalid-field", here, f"parameter `{key}` is not a mapping of fields")
+            )
             continue
         where = value.get("in")
         if where not in SECTION_ORDER:
@@ -101,7 +105,9 @@ def _field_findings(key: str, value: dict[str, Any], here: Location) -> list[Fin
         elif not isinstance(value[name], expected):
             found.append(
                 rules.finding(
-                    "param-invalid-field", here, f"`{name}` of parameter `{key}` should be a {expected.__name__}"
+                    "param-invalid-field",
+                    here,
+                    f"`{name}` of parameter `{key}` should be a {expected.__name__}",
                 )
             )
     return found
@@ -119,7 +125,11 @@ def _order_findings(last: tuple[str, str], current: tuple[str, str], here: Locat
             )
         ]
     if where == last_in and key.lower() < last_key.lower():
-        return [rules.finding("param-order", here, f"`{key}` should come before `{last_key}` (alphabetical order)")]
+        return [
+            rules.finding(
+                "param-order", here, f"`{key}` should come before `{last_key}` (alphabetical order)"
+            )
+        ]
     return []
 
 
@@ -132,12 +142,16 @@ def load_status_codes(path: Path, display: str | None = None) -> tuple[dict[int,
         here = Location(display, line)
         if not isinstance(key, int) or not isinstance(value, dict):
             findings.append(
-                rules.finding("status-invalid", here, f"`{key}` is not `CODE:` followed by a mapping of reasons")
+                rules.finding(
+                    "status-invalid", here, f"`{key}` is not `CODE:` followed by a mapping of reasons"
+                )
             )
             continue
         reasons = {str(name): str(text or "").strip() for name, text in value.items()}
         if "default" not in reasons:
-            findings.append(rules.finding("status-unknown-code", here, f"status {key} has no `default` reason"))
+            findings.append(
+                rules.finding("status-unknown-code", here, f"status {key} has no `default` reason")
+            )
         result[key] = StatusDef(key, reasons, here)
     return result, findings
 

@@ -71,8 +71,11 @@ def _content_at_column_0(lines: list[str], i: int, name: str, argument: str) -> 
             j += 1
         end = j
         while (
-            end < len(lines) and lines[end].strip() and not lines[end][0].isspace()
-            and not _EXPLICIT.match(lines[end]) and not _is_title(lines, end)
+            end < len(lines)
+            and lines[end].strip()
+            and not lines[end][0].isspace()
+            and not _EXPLICIT.match(lines[end])
+            and not _is_title(lines, end)
             and not _LIST_ITEM.match(lines[end])
         ):
             end += 1
@@ -144,7 +147,13 @@ def repair(lines: list[str], source: str) -> tuple[StringList, list[Flattened]]:
             continue
         if _LIST_ITEM.match(text) and len(out) and out[-1].strip() and not _LIST_ITEM.match(out[-1]):
             blank()
-        elif text.strip() and not text[0].isspace() and len(out) and _LIST_ITEM.match(out[-1]) and not _LIST_ITEM.match(text):
+        elif (
+            text.strip()
+            and not text[0].isspace()
+            and len(out)
+            and _LIST_ITEM.match(out[-1])
+            and not _LIST_ITEM.match(text)
+        ):
             blank()
         emit(text, i)
         i += 1

@@ -45,13 +45,24 @@ def _yaml_list(ctx: Context, data: DirectiveData, at: Location) -> list[tuple[An
     try:
         parsed = yaml.load(text, Loader=FastSafeLoader) if text.strip() else []
     except yaml.YAMLError as error:
-        ctx.add(rules.finding("directive-invalid", at, f"the content of `{data.name}` is not a YAML list: {error}"))
+        ctx.add(
+            rules.finding(
+                "directive-invalid", at, f"the content of `{data.name}` is not a YAML list: {error}"
+            )
+        )
         return []
     if not isinstance(parsed, list):
-        ctx.add(rules.finding("directive-invalid", at, f"the content of `{data.name}` is not a YAML list of entries"))
+        ctx.add(
+            rules.finding(
+                "directive-invalid", at, f"the content of `{data.name}` is not a YAML list of entries"
+            )
+        )
         return []
     starts = [line for line in data.lines if line.text.lstrip().startswith("-")] or list(data.lines)
-    return [(entry, starts[min(i, len(starts) - 1)] if starts else Line("", data.source, data.line)) for i, entry in enumerate(parsed)]
+    return [
+        (entry, starts[min(i, len(starts) - 1)] if starts else Line("", data.source, data.line))
+        for i, entry in enumerate(parsed)
+    ]
 
 
 class _Builder:
@@ -61,9 +72,16 @@ class _Builder:
         self.at = ctx.locate(raw.method.source, raw.method.line)
         self.parameters_unknown = False  # a parameters file failed: do not guess what it declared
         self.fields: dict[str, Any] = {
-            key: [] for key in (
-                "version_notes", "admonitions", "success_codes", "error_codes",
-                "request_parameters", "response_parameters", "request_samples", "response_samples",
+            key: []
+            for key in (
+                "version_notes",
+                "admonitions",
+                "success_codes",
+                "error_codes",
+                "request_parameters",
+                "response_parameters",
+                "request_samples",
+                "response_samples",
             )
         }
 
@@ -75,8 +93,12 @@ class _Builder:
         notes = fields["version_notes"]
         added = next((n.version for n in notes if n.kind == "versionadded"), None)
         operation = Operation(
-            title=self.raw.title, method=method, path=path, section=self.raw.tag,
-            description=self.raw.description, location=self.at,
+            title=self.raw.title,
+            method=method,
+            path=path,
+            section=self.raw.tag,
+            description=self.raw.description,
+            location=self.at,
             min_version=versions.get("min_version", added),
             max_version=versions.get("max_version"),
             **{key: tuple(value) for key, value in fields.items()},
@@ -91,7 +113,9 @@ class _Builder:
         first = lines[0] if lines else ""
         method, _, path = first.partition(" ")
         if not method or not path.strip():
-            self.ctx.add(rules.finding("directive-invalid", self.at, f"rest_method needs `METHOD URL`, got `{first}`"))
+            self.ctx.add(
+                rules.finding("directive-invalid", self.at, f"rest_method needs `METHOD URL`, got `{first}`")
+            )
         versions = {m.group(1): m.group(2) for m in (_VERSION_LINE.match(t) for t in lines[1:]) if m}
         return method.upper(), self._clean_path(path.strip()), versions
 
@@ -101,7 +125,8 @@ class _Builder:
         if visible != path:
             self.ctx.add(
                 rules.finding(
-                    "method-invalid-url", self.at,
+                    "method-invalid-url",
+                    self.at,
                     f"the URL `{visible}` contains invisible or space characters ({path!r})",
                 )
             )
@@ -123,7 +148,8 @@ class _Builder:
             handler(data, at, item.subsection)
         elif data.name in ("versionadded", "versionchanged", "deprecated", "versionremoved"):
             text = " ".join([*data.arguments[1:], *(line.text.strip() for line in data.lines)]).strip()
-            self.fields["version_notes"].append(VersionNote(data.name, data.arguments[0], text, at))  # type: ignore[arg-type]
+            note = VersionNote(data.name, data.arguments[0], text, at)  # type: ignore[arg-type]
+            self.fields["version_notes"].append(note)
 
     def _rest_parameters(self, data: DirectiveData, at: Location, subsection: str | None) -> None:
         path = self.ctx.beside(data.source, data.arguments[0])
@@ -133,16 +159,19 @@ class _Builder:
         for entry, line in _yaml_list(self.ctx, data, at):
             used_at = self.ctx.locate(line.source, line.line)
             if not isinstance(entry, dict) or len(entry) != 1:
-                self.ctx.add(rules.finding("param-invalid-entry", used_at, f"`{entry}` is not `name: reference`"))
+                self.ctx.add(
+                    rules.finding("param-invalid-entry", used_at, f"`{entry}` is not `name: reference`")
+                )
                 continue
-            (name, ref), = entry.items()
+            ((name, ref),) = entry.items()
             if table is None:
                 continue
             definition = table.get(str(ref))
             if definition is None:
                 self.ctx.add(
                     rules.finding(
-                        "param-unknown-ref", used_at,
+                        "param-unknown-ref",
+                        used_at,
                         f"`{ref}` (for `{name}`) is not defined in `{self.ctx.display(path)}`",
                     )
                 )
@@ -157,18 +186,25 @@ class _Builder:
         table = self.ctx.statuses(self.ctx.beside(data.source, name), at)
         for entry, line in _yaml_list(self.ctx, data, at):
             here = self.ctx.locate(line.source, line.line)
-            code, reason = (next(iter(entry.items())) if isinstance(entry, dict) and len(entry) == 1 else (entry, None))
+            code, reason = (
+                next(iter(entry.items())) if isinstance(entry, dict) and len(entry) == 1 else (entry, None)
+            )
             if not isinstance(code, int) or isinstance(code, bool):
-                self.ctx.add(rules.finding("status-invalid", here, f"`{entry}` is not `- CODE` or `- CODE: reason`"))
+                self.ctx.add(
+                    rules.finding("status-invalid", here, f"`{entry}` is not `- CODE` or `- CODE: reason`")
+                )
                 continue
-            self.fields[f"{kind}_codes"].append(StatusCode(code, kind, self._status_text(table, code, reason, here), here))  # type: ignore[arg-type]
+            text = self._status_text(table, code, reason, here)
+            self.fields[f"{kind}_codes"].append(StatusCode(code, kind, text, here))  # type: ignore[arg-type]
 
     def _status_text(self, table: Any, code: int, reason: Any, here: Location) -> str:
         if table is None:
             return "" if reason is None else str(reason)
         known = table.get(code)
         if known is None:
-            self.ctx.add(rules.finding("status-unknown-code", here, f"status {code} is not defined in the status file"))
+            self.ctx.add(
+                rules.finding("status-unknown-code", here, f"status {code} is not defined in the status file")
+            )
             return "" if reason is None else str(reason)
         if reason is None:
             return known.reasons.get("default", "")
@@ -180,7 +216,11 @@ class _Builder:
         display = self.ctx.display(path)
         role = _role(subsection, fallback=_role(path.name, fallback=""))
         if not role:
-            self.ctx.add(rules.finding("sample-role-unknown", at, f"cannot tell whether `{display}` is a request or a response"))
+            self.ctx.add(
+                rules.finding(
+                    "sample-role-unknown", at, f"cannot tell whether `{display}` is a request or a response"
+                )
+            )
             role = "response"
         language = data.options.get("language")
         body, problem = read_sample(path, display, language, at)
@@ -211,7 +251,8 @@ class _Builder:
             if parameter.definition.in_ == "path" and parameter.name not in variables:
                 self.ctx.add(
                     rules.finding(
-                        "path-param-unused", parameter.used_at,
+                        "path-param-unused",
+                        parameter.used_at,
                         f"path parameter `{parameter.name}` is not a variable of `{operation.path}`",
                     )
                 )

@@ -30,7 +30,11 @@ def _read_page(ctx: Context, page: Path) -> Walked | None:
         text = page.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        ctx.add(rules.finding("source-missing-file", Location(ctx.display(page)), f"cannot read the page: {reason}"))
+        ctx.add(
+            rules.finding(
+                "source-missing-file", Location(ctx.display(page)), f"cannot read the page: {reason}"
+            )
+        )
         return None
     dependencies = utils.DependencyList()
     document, findings = parse_document(page, text, ctx.locate, dependencies)
@@ -49,7 +53,8 @@ def _sections(ctx: Context, walked: Walked) -> list[Section]:
     result = []
     for raw in walked.sections:
         notes = tuple(
-            Admonition(n.tagname, n.astext().strip(), ctx.locate(n.source or raw.source, n.line)) for n in raw.admonitions
+            Admonition(n.tagname, n.astext().strip(), ctx.locate(n.source or raw.source, n.line))
+            for n in raw.admonitions
         )
         result.append(Section(raw.title, raw.description, ctx.locate(raw.source, raw.line), notes))
     return result
@@ -75,7 +80,8 @@ def parse(source: Path, *, strict: bool = False) -> ApiRef:
             for orphan in _orphans(ctx, root, page):
                 ctx.add(
                     rules.finding(
-                        "page-not-included", Location(ctx.display(orphan)),
+                        "page-not-included",
+                        Location(ctx.display(orphan)),
                         f"`{ctx.display(orphan)}` is not included by `{ctx.display(page)}`; parsed on its own",
                     )
                 )
@@ -91,7 +97,8 @@ def parse(source: Path, *, strict: bool = False) -> ApiRef:
         for stray in result.stray_methods:
             ctx.add(
                 rules.finding(
-                    "method-outside-section", ctx.locate(stray.source, stray.line),
+                    "method-outside-section",
+                    ctx.locate(stray.source, stray.line),
                     "this rest_method is not directly inside a titled section, so it names no operation",
                 )
             )
@@ -104,6 +111,8 @@ def parse(source: Path, *, strict: bool = False) -> ApiRef:
         title=walked[0].title if walked else "",
         operations=tuple(operations),
         sections=tuple(sections),
-        parameter_files=tuple(ctx.display(p) for p, table in ctx.parameter_files.items() if table is not None),
+        parameter_files=tuple(
+            ctx.display(p) for p, table in ctx.parameter_files.items() if table is not None
+        ),
         findings=tuple(ctx.findings),
     )

@@ -46,7 +46,9 @@ def parse_document(
     document = utils.new_document(str(path), settings)
     messages: list[nodes.system_message] = []
     document.reporter.attach_observer(messages.append)
-    lines, flattened = repair(string2lines(text, tab_width=settings.tab_width, convert_whitespace=True), str(path))
+    lines, flattened = repair(
+        string2lines(text, tab_width=settings.tab_width, convert_whitespace=True), str(path)
+    )
     with registered():
         report_flattened(document.reporter, str(path), flattened)
         _LineParser().parse_lines(lines, document)
@@ -59,7 +61,9 @@ class _LineParser(Parser):
     def parse_lines(self, lines: StringList, document: nodes.document) -> None:
         self.setup_parse("\n".join(lines), document)
         self.statemachine = states.RSTStateMachine(
-            state_classes=self.state_classes, initial_state=self.initial_state, debug=document.reporter.debug_flag
+            state_classes=self.state_classes,
+            initial_state=self.initial_state,
+            debug=document.reporter.debug_flag,
         )
         self.statemachine.run(lines, document, inliner=self.inliner)
         self.finish_parse()

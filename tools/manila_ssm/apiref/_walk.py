@@ -126,7 +126,13 @@ def walk(document: nodes.document) -> Walked:
                 continue  # "Request", "Response example": parts of an operation, not sections
             admonitions = tuple(c for c in section.children if isinstance(c, nodes.Admonition))
             sections.append(
-                RawSection(_title(section), _description(section), str(section.source), int(section.line or 1), admonitions)
+                RawSection(
+                    _title(section),
+                    _description(section),
+                    str(section.source),
+                    int(section.line or 1),
+                    admonitions,
+                )
             )
             continue
         title = _title(section)
@@ -145,7 +151,9 @@ def walk(document: nodes.document) -> Walked:
                 current.items.append(Scoped(node, subsection))
     placed = {id(op.method) for op in operations}
     stray = tuple(
-        node.data for node in document.findall(apiref_node) if _is_method(node) and id(node.data) not in placed
+        node.data
+        for node in document.findall(apiref_node)
+        if _is_method(node) and id(node.data) not in placed
     )
     top = next(iter(document.findall(nodes.section)), None)
     return Walked(_title(top) if top is not None else "", tuple(operations), tuple(sections), stray)

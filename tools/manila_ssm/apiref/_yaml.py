@@ -67,7 +67,9 @@ def load_entries(
             return [], findings
         if not isinstance(root, yaml.MappingNode):
             line = root.start_mark.line + 1
-            findings.append(rules.finding("yaml-not-mapping", locate(line), f"the {kind} file is not a mapping"))
+            findings.append(
+                rules.finding("yaml-not-mapping", locate(line), f"the {kind} file is not a mapping")
+            )
             return [], findings
         entries: list[tuple[Any, Any, int]] = []
         first: dict[Any, int] = {}
@@ -85,10 +87,14 @@ def load_entries(
         line = mark.line + 1 if mark else None
         where = f" (column {mark.column + 1})" if mark else ""
         problem = " ".join(p for p in (error.context, error.problem) if p)
-        findings.append(rules.finding("yaml-syntax", locate(line), f"malformed YAML in the {kind} file: {problem}{where}"))
+        findings.append(
+            rules.finding("yaml-syntax", locate(line), f"malformed YAML in the {kind} file: {problem}{where}")
+        )
         return None, findings
     except yaml.YAMLError as error:
-        findings.append(rules.finding("yaml-syntax", locate(None), f"malformed YAML in the {kind} file: {error}"))
+        findings.append(
+            rules.finding("yaml-syntax", locate(None), f"malformed YAML in the {kind} file: {error}")
+        )
         return None, findings
     finally:
         getattr(loader, "dispose", lambda: None)()
