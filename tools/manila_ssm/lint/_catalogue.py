@@ -21,8 +21,7 @@ LINT_RULES: tuple[Rule, ...] = (
     Rule("sample-status-contradicted", _E, "a sample shows a status or a body the rest_status_code lists rule out",
          "make the sample agree with the success codes, or fix the rest_status_code list"),
     Rule("action-wrapper-undeclared", _W, "an action's wrapper key appears only in the request sample",
-         "declare the action key (e.g. `- migration_start: migration_start`) as a required body parameter "
-         "of type object"),
+         "declare the action key as a required body parameter of type object"),
     Rule("status-contradicted-by-erratum", _E, "an erratum says the action answers a success code the page does not list",
          "list the code the service really answers in the success rest_status_code, or revisit the erratum"),
     Rule("status-missing-per-erratum", _W, "an erratum says the action answers an error code the page does not list",

@@ -159,4 +159,6 @@ def action_wrappers(subject: Subject) -> Iterator[Hit]:
             where,
             f"the request body of `{op.title}` is wrapped in `{op.action}`, which no request parameter declares "
             "(the listed parameters read as top-level keys)",
+            f"declare `- {op.action}: {op.action}` first in the request rest_parameters, "
+            "a required body parameter of type object",
         )
