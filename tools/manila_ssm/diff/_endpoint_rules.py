@@ -89,7 +89,7 @@ def _floor(endpoint: Endpoint) -> tuple[int, ...]:
 def min_version_raised(old: Endpoint, new: Endpoint) -> Iterator[Draft]:
     if _floor(new) > _floor(old):
         yield Draft("min microversion", f"minimum microversion {old.min_version or 'none'} became {new.min_version}",
-                    old.pointer, new.pointer)
+                    old.min_version_pointer, new.min_version_pointer)
 
 
 @rule("min-version-lowered", breaking=False, scope="endpoint",
@@ -97,7 +97,7 @@ def min_version_raised(old: Endpoint, new: Endpoint) -> Iterator[Draft]:
 def min_version_lowered(old: Endpoint, new: Endpoint) -> Iterator[Draft]:
     if _floor(new) < _floor(old):
         yield Draft("min microversion", f"minimum microversion {old.min_version} became {new.min_version or 'none'}",
-                    old.pointer, new.pointer)
+                    old.min_version_pointer, new.min_version_pointer)
 
 
 def _ceiling(endpoint: Endpoint) -> tuple[float, ...]:
@@ -108,16 +108,17 @@ def _ceiling(endpoint: Endpoint) -> tuple[float, ...]:
       summary="A microversion ceiling appeared or went down: clients above it are refused.")
 def max_version_lowered(old: Endpoint, new: Endpoint) -> Iterator[Draft]:
     if _ceiling(new) < _ceiling(old):
-        yield Draft("max microversion", f"maximum microversion {old.max_version or 'none'} became {new.max_version}",
-                    old.pointer, new.pointer)
+        was = f"maximum microversion {old.max_version} became" if old.max_version else "a maximum microversion appeared:"
+        yield Draft("max microversion", f"{was} {new.max_version}", old.max_version_pointer, new.max_version_pointer)
 
 
 @rule("max-version-raised", breaking=False, scope="endpoint",
       summary="The microversion ceiling went up or was lifted.")
 def max_version_raised(old: Endpoint, new: Endpoint) -> Iterator[Draft]:
     if _ceiling(new) > _ceiling(old):
-        yield Draft("max microversion", f"maximum microversion {old.max_version} became {new.max_version or 'none'}",
-                    old.pointer, new.pointer)
+        now = f"became {new.max_version}" if new.max_version else "was lifted"
+        yield Draft("max microversion", f"maximum microversion {old.max_version} {now}",
+                    old.max_version_pointer, new.max_version_pointer)
 
 
 def _newly_required(old: Endpoint, new: Endpoint, where: str) -> Iterator[Draft]:

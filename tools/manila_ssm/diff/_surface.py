@@ -50,6 +50,8 @@ class Endpoint:
     error_codes: frozenset[str]
     success_pointer: str
     errors_pointer: str
+    min_version_pointer: str
+    max_version_pointer: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,9 @@ def _operation(
             responses={code: node for code, node in responses.items()},
             success_codes=frozenset(c for c in responses if c.startswith(("1", "2", "3"))),
             error_codes=frozenset(c for c in responses if c.startswith(("4", "5"))),
-            success_pointer=f"{pointer}/responses", errors_pointer=f"{pointer}/responses", **base,
+            success_pointer=f"{pointer}/responses", errors_pointer=f"{pointer}/responses",
+            min_version_pointer=_version_pointer(pointer, own, "min-ver"),
+            max_version_pointer=_version_pointer(pointer, own, "max-ver"), **base,
         )
         return Operation(method.upper(), path, operation_id, pointer, None, {None: endpoint})
     endpoints: dict[str | None, Endpoint] = {}
@@ -135,6 +139,10 @@ def _operation(
             responses=own_responses, success_codes=success, error_codes=errors,
             success_pointer=f"{facts_pointer}/success-code" if "success-code" in facts else f"{pointer}/responses",
             errors_pointer=f"{facts_pointer}/error-codes" if "error-codes" in facts else f"{pointer}/responses",
+            min_version_pointer=_version_pointer(facts_pointer, facts, "min-ver", "") if facts
+            else _version_pointer(alternative.pointer, marks, "min-ver"),
+            max_version_pointer=_version_pointer(facts_pointer, facts, "max-ver", "") if facts
+            else _version_pointer(alternative.pointer, marks, "max-ver"),
             **base,
         )
     actions_pointer = f"{request.pointer}/oneOf" if request is not None else None
@@ -208,6 +216,12 @@ def _for_action(node: Node | None, action: str, resolver: Resolver) -> Node | No
         if name == action:
             return alternative
     return _NOT_MINE if named else node
+
+
+def _version_pointer(pointer: str, marks: Mapping[str, Any], key: str, within: str = "/x-openstack") -> str:
+    """Where a version is written (``x-openstack`` of a schema or operation, or the ``x-ssm``
+    facts of an action), or the object that would carry it."""
+    return pointer if marks.get(key) is None else f"{pointer}{within}/{key}"
 
 
 def _codes(value: Any) -> frozenset[str]:

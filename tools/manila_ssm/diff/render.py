@@ -70,7 +70,8 @@ def _markdown(verdict: Verdict, old_name: str, new_name: str) -> str:
         if not rows:
             return
         head = "| Rule | Where | Change | Old | New |" + (f" {extra} |" if extra else "")
-        lines.extend(["", f"#### {title}", "", head, "|" + "---|" * (6 if extra else 5)])
+        lines.extend(["", f"#### {title}"] if title else [])
+        lines.extend(["", head, "|" + "---|" * (6 if extra else 5)])
         for change, note in rows:
             action = f" [{change.action}]" if change.action else ""
             cells = [f"`{change.rule}`", _cell(change.operation + action), _cell(change.message),
@@ -83,7 +84,7 @@ def _markdown(verdict: Verdict, old_name: str, new_name: str) -> str:
     table("Breaking, ignored", [(c, i.reason) for c, i in verdict.ignored], "Reason")
     if verdict.other:
         lines.extend(["", "<details><summary>Non-breaking changes</summary>", ""])
-        table("Non-breaking", [(c, "") for c in verdict.other])
+        table("", [(c, "") for c in verdict.other])
         lines.extend(["", "</details>"])
     if verdict.unused:
         lines.extend(["", "Unused ignore entries (remove them):", ""])
