@@ -86,3 +86,17 @@ def test_seed_in_place_fails_with_flattening_and_missing_files_named() -> None:
     assert ("directive-flattened", "share-server-migration.seed.txt:64") in found
     assert ("source-missing-file", "share-server-migration.seed.txt:54") in found  # status.yaml
     assert ("source-missing-file", "share-server-migration.seed.txt:64") in found  # parameters.yaml
+
+
+def test_bom_and_crlf_from_editors_are_not_content(tmp_path: Path) -> None:
+    import shutil
+
+    case = tmp_path / "case"
+    shutil.copytree(CASES / "directives-all", case)
+    page = case / "page.inc"
+    page.write_bytes(b"\xef\xbb\xbf" + page.read_bytes().replace(b"\n", b"\r\n"))
+    sample = case / "samples" / "widget-polish-request.json"
+    sample.write_bytes(b"\xef\xbb\xbf" + sample.read_bytes())
+    result = parse(page)
+    assert result.findings == ()
+    assert [op.action for op in result.operations] == [None, "polish"]

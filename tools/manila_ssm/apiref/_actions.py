@@ -2,6 +2,8 @@
 
 ``POST .../action`` endpoints are told apart by the single top-level key of
 the request body (``migration_start``), which only the request sample shows.
+When a role has several samples (a page showing variants), the first JSON one
+gives the body's nesting.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ def _read(path: Path, display: str, kind: str) -> tuple[list[tuple[Any, Any, int
         return Location(display, line)
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM from an editor is not content
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         raise SpecError(

@@ -27,7 +27,7 @@ def _page_and_root(source: Path) -> tuple[Path, Path, bool]:
 
 def _read_page(ctx: Context, page: Path) -> Walked | None:
     try:
-        text = page.read_text(encoding="utf-8")
+        text = page.read_text(encoding="utf-8-sig")  # a BOM from an editor is not content
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         ctx.add(

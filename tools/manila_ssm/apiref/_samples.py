@@ -22,7 +22,7 @@ def read_sample(path: Path, display: str, language: str | None, at: Location) ->
     ``at`` is the literalinclude's location, used when the file is missing.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM from an editor is not content
     except FileNotFoundError:
         return None, rules.finding("sample-missing-file", at, f"the sample `{display}` does not exist")
     except (OSError, UnicodeDecodeError) as error:
