@@ -73,11 +73,15 @@ def _sample_pairs(op: Operation) -> Iterator[tuple[Sample, tuple[BodyNode, ...]]
 def sample_types(subject: Subject) -> Iterator[Hit]:
     for op in subject.api.operations:
         for sample, body in _sample_pairs(op):
+            reported: set[str] = set()  # once per key path: array elements repeat their keys
             for path, node, value in _walk(body, sample.body, ""):
                 assert node.parameter is not None
+                if path in reported:
+                    continue
                 declared = node.parameter.definition
                 problem = _type_problem(value, declared.type)
                 if problem is not None:
+                    reported.add(path)
                     yield Hit(
                         sample.location,
                         f"sample `{sample.path}` sends `{path}` as {problem}; "
