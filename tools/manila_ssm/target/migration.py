@@ -163,6 +163,8 @@ def migration_start(rt: Runtime, call: Call, server_id: str, value: Any) -> Resp
         store.update(conn, "share_servers", {"id": server["id"]},
                      status="server_migrating", task_state="migration_starting")
         store.set_instances_status(conn, server["id"], "server_migrating")
+        # a migration an admin abandoned with reset_status stops here: a new one takes over
+        conn.execute("UPDATE migrations SET finished = 1 WHERE source_id = ? AND finished = 0", (server["id"],))
         store.insert(conn, "migrations", source_id=server["id"], dest_host=service_host(params.host),
                      share_network_id=effective, writable=int(params.writable),
                      nondisruptive=int(params.nondisruptive), preserve_snapshots=int(params.preserve_snapshots),

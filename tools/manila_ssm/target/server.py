@@ -61,7 +61,9 @@ class ReferenceTarget:
         self._server.daemon_threads = True
         self.host = host
         self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, name="ssm-target-http", daemon=True)
+        # a short poll keeps stop() quick: the suite and the replay tests start many targets
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="ssm-target-http",
+                                        daemon=True)
 
     @classmethod
     def start(cls, config: TargetConfig | None = None, *, host: str = "127.0.0.1", port: int = 0,

@@ -73,14 +73,17 @@ class _Step:
             return
         source, request = self.source, self.m["request"]
         fail_at = backend["fail_at"]
-        if source is not None and request == "complete" and source["status"] == "inactive":
+        if request == "complete" and source is not None and source["status"] == "inactive":
+            # manila/share/manager.py: the source goes first, the destination turns active after it
+            _set(self.conn, source["id"], deleted=1)
+            self.later()
+            return
+        if request == "complete" and source is None and self.dest is not None \
+                and self.dest["status"] == "server_migrating_to":
             self.finish_completion()
             return
         if source is None or source["status"] != "server_migrating":
-            # manila/share/manager.py: a destination whose source stopped migrating is marked failed
-            if self.dest is not None and self.dest["status"] == "server_migrating_to":
-                _set(self.conn, self.dest_id, status="error", task_state="migration_error")
-            self.finish()
+            self.source_left()
             return
         state = source["task_state"]
         if fail_at is not None and fail_at == state:
@@ -103,6 +106,20 @@ class _Step:
             self.later()
         else:
             self.phase1(state, backend)
+
+    def source_left(self) -> None:
+        """The source is gone or no longer migrating (an admin reset it, or it was deleted)."""
+        dest = self.dest
+        if dest is not None and dest["status"] == "server_migrating_to" \
+                and dest["task_state"] == DRIVER_IN_PROGRESS:
+            # manila/share/manager.py share_server_migration_driver_continue: the periodic task
+            # marks a destination whose source stopped migrating as failed
+            _set(self.conn, self.dest_id, status="error", task_state="migration_error")
+            self.finish()
+        elif self.source is None and (dest is None or dest["status"] != "server_migrating_to"):
+            self.finish()
+        else:  # upstream nothing looks at it in this state: park until an admin resets something
+            self.later(IDLE)
 
     def phase1(self, state: str | None, backend: store.Row) -> None:
         source_id = self.m["source_id"]
@@ -162,7 +179,6 @@ class _Step:
                           (dest["id"], pool, dest["share_network_id"], store.now_text(), self.m["source_id"]))
 
     def finish_completion(self) -> None:
-        _set(self.conn, self.m["source_id"], deleted=1)
         _set(self.conn, self.dest_id, status="active", task_state="migration_success")
         store.set_instances_status(self.conn, self.dest_id or "", "available")
         self.finish()
