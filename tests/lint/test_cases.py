@@ -23,6 +23,7 @@ CASE_KEYS = {"description", "errata", "findings"}
 PARSER_RULES = {
     "param-order", "param-section-order", "param-invalid-in", "param-unknown-ref", "path-param-not-declared",
     "yaml-duplicate-key", "directive-flattened", "sample-undeclared-key", "sample-missing-parameter",
+    "param-invalid-entry",
 }
 
 
