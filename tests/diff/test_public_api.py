@@ -14,4 +14,4 @@ def test_public_names() -> None:
 def test_every_rule_has_a_summary_and_a_known_scope() -> None:
     for rule_id, rule in manila_ssm.diff.RULES.items():
         assert rule.id == rule_id and rule.summary.endswith(".")
-        assert rule.scope in ("document", "operation", "endpoint", "request", "response")
+        assert set(rule.scopes) <= {"document", "operation", "endpoint", "request", "response"}

@@ -104,7 +104,7 @@ def _run(scope: Scope, arguments: Iterable[Any], old_at: Operation | Endpoint, n
          action: str | None, prefix: str) -> Iterator[Change]:
     arguments = tuple(arguments)
     for rule_id, rule in RULES.items():
-        if rule.scope == scope:
+        if scope in rule.scopes:
             for draft in rule.check(*arguments):
                 yield _finish(rule_id, draft, old_at, new_at, action, prefix)
 
@@ -149,5 +149,5 @@ def _schema_changes(scope: Scope, old: Node | None, new: Node | None, where: tup
         return
     # a body that appeared or vanished compares against an empty schema where it would be
     old_node, new_node = old or Node({}, where[0]), new or Node({}, where[1])
-    for pair in walk(old_node, new_node, old_resolver, new_resolver):
+    for pair in walk(old_node, new_node, old_resolver, new_resolver, scope):
         yield from _run(scope, (pair,), old_ep, new_ep, new_ep.action, prefix)

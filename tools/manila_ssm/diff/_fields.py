@@ -28,11 +28,13 @@ class FieldPair:
     new_resolver: Resolver
     old_properties: Mapping[str, Node]
     new_properties: Mapping[str, Node]
+    body: str  # "request" or "response"
 
     @classmethod
-    def of(cls, field: str, old: Node, new: Node, old_resolver: Resolver, new_resolver: Resolver) -> FieldPair:
+    def of(cls, field: str, old: Node, new: Node, old_resolver: Resolver, new_resolver: Resolver,
+           body: str) -> FieldPair:
         return cls(field, old, new, old_resolver, new_resolver,
-                   _properties(old, old_resolver), _properties(new, new_resolver))
+                   _properties(old, old_resolver), _properties(new, new_resolver), body)
 
     def properties(self, side: str) -> Mapping[str, Node]:
         return self.old_properties if side == "old" else self.new_properties
@@ -85,10 +87,10 @@ def accepts_all_of(wider: frozenset[str], narrower: frozenset[str]) -> bool:
     return all(t in wider or (t == "integer" and "number" in wider) for t in narrower)
 
 
-def walk(old: Node, new: Node, old_resolver: Resolver, new_resolver: Resolver) -> Iterator[FieldPair]:
+def walk(old: Node, new: Node, old_resolver: Resolver, new_resolver: Resolver, body: str) -> Iterator[FieldPair]:
     """Every pair of nodes at the same field of the two schemas, the body first."""
     seen: set[tuple[str, str]] = set()
-    stack = [FieldPair.of("", old, new, old_resolver, new_resolver)]
+    stack = [FieldPair.of("", old, new, old_resolver, new_resolver, body)]
     while stack:
         pair = stack.pop()
         if (pair.old.pointer, pair.new.pointer, pair.field) in seen or pair.field.count(".") > _MAX_DEPTH:
@@ -118,7 +120,7 @@ def _children(pair: FieldPair) -> Iterator[FieldPair]:
 
 
 def _pair(parent: FieldPair, field: str, old: Node, new: Node) -> FieldPair:
-    return FieldPair.of(field, old, new, parent.old_resolver, parent.new_resolver)
+    return FieldPair.of(field, old, new, parent.old_resolver, parent.new_resolver, parent.body)
 
 
 def _alternatives(node: Node, keyword: str, resolver: Resolver) -> dict[str, Node]:

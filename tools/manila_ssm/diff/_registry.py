@@ -1,7 +1,7 @@
 """The rules table: every kind of change has an id, a fixed classification and one function.
 
 A rule function sees one matched pair (two documents, two operations, two
-endpoints or two schema nodes, by ``scope``) and yields :class:`Draft` values:
+endpoints or two schema nodes, by its ``scopes``) and yields :class:`Draft` values:
 what changed and where in each document. The dispatcher adds the rule id, the
 classification and the operation/action names, as ``jsonschema`` does with
 its keyword functions.
@@ -31,7 +31,7 @@ class Draft:
 class Rule:
     id: str
     breaking: bool
-    scope: Scope
+    scopes: tuple[Scope, ...]
     summary: str
     check: Callable[..., Iterable[Draft]]
 
@@ -39,13 +39,14 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, *, breaking: bool, scope: Scope, summary: str) -> Callable[[Callable[..., Iterable[Draft]]], Callable[..., Iterable[Draft]]]:
+def rule(rule_id: str, *, breaking: bool, scope: Scope | tuple[Scope, ...], summary: str) -> Callable[[Callable[..., Iterable[Draft]]], Callable[..., Iterable[Draft]]]:
     """Register a rule function under ``rule_id``; the summary is the README table's text."""
 
     def register(check: Callable[..., Iterable[Draft]]) -> Callable[..., Iterable[Draft]]:
         if rule_id in RULES:
             raise ValueError(f"rule {rule_id!r} registered twice")
-        RULES[rule_id] = Rule(rule_id, breaking, scope, summary, check)
+        scopes = scope if isinstance(scope, tuple) else (scope,)
+        RULES[rule_id] = Rule(rule_id, breaking, scopes, summary, check)
         return check
 
     return register

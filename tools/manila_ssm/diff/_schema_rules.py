@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from manila_ssm.diff._fields import FieldPair, accepts_all_of, json_types
 from manila_ssm.diff._registry import Draft, rule
+from manila_ssm.diff._surface import version_tuple
 
 
 def _props_pointer(pair: FieldPair, side: str) -> str:
@@ -174,3 +175,34 @@ def response_type_changed(pair: FieldPair) -> Iterator[Draft]:
     if old and new and old != new:
         yield Draft(f"response field {pair.label}", f"response field {pair.label} type {_fmt(old)} became {_fmt(new)}",
                     pair.old.pointer, pair.new.pointer)
+
+
+# --- fields of either body: microversion ranges --------------------------------------
+
+
+def _field_floor(pair: FieldPair, side: str) -> str | None:
+    if not pair.field:  # the body itself: its range is the action's or operation's (min-version-*)
+        return None
+    node = pair.old if side == "old" else pair.new
+    value = (node.schema.get("x-openstack") or {}).get("min-ver")
+    return None if value is None else str(value)
+
+
+@rule("field-min-version-raised", breaking=True, scope=("request", "response"),
+      summary="A body field's microversion floor went up: clients at the old floor lose it.")
+def field_min_version_raised(pair: FieldPair) -> Iterator[Draft]:
+    old, new = _field_floor(pair, "old"), _field_floor(pair, "new")
+    if new is not None and (old is None or version_tuple(new) > version_tuple(old)):
+        what = f"{pair.body} field {pair.label}"
+        yield Draft(what, f"{what} minimum microversion {old or 'none'} became {new}",
+                    pair.old.pointer, f"{pair.new.pointer}/x-openstack/min-ver")
+
+
+@rule("field-min-version-lowered", breaking=False, scope=("request", "response"),
+      summary="A body field's microversion floor went down or was dropped.")
+def field_min_version_lowered(pair: FieldPair) -> Iterator[Draft]:
+    old, new = _field_floor(pair, "old"), _field_floor(pair, "new")
+    if old is not None and (new is None or version_tuple(new) < version_tuple(old)):
+        what = f"{pair.body} field {pair.label}"
+        yield Draft(what, f"{what} minimum microversion {old} became {new or 'none'}",
+                    f"{pair.old.pointer}/x-openstack/min-ver", pair.new.pointer)
