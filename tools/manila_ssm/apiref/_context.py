@@ -21,7 +21,6 @@ from manila_ssm.model import ParameterDef
 class Context:
     root: Path
     findings: list[Finding] = field(default_factory=list)
-    included: set[Path] = field(default_factory=set)
     parameter_files: dict[Path, dict[str, ParameterDef] | None] = field(default_factory=dict)
     status_files: dict[Path, dict[int, StatusDef] | None] = field(default_factory=dict)
     _resolved: dict[str, Path] = field(default_factory=dict)

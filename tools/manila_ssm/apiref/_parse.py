@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from docutils import utils
@@ -12,7 +13,7 @@ from manila_ssm.apiref._context import Context
 from manila_ssm.apiref._operations import build_operation
 from manila_ssm.apiref._rst import parse_document
 from manila_ssm.apiref._walk import Walked, walk
-from manila_ssm.errors import Location, Severity, SpecError
+from manila_ssm.errors import Finding, Location, Severity, SpecError
 from manila_ssm.model import Admonition, ApiRef, Operation, Section
 
 _PAGE_SUFFIXES = (".inc", ".rst")
@@ -25,7 +26,14 @@ def _page_and_root(source: Path) -> tuple[Path, Path, bool]:
     return source, source.parent, source.name == "index.rst"
 
 
-def _read_page(ctx: Context, page: Path) -> Walked | None:
+@dataclass(frozen=True, slots=True)
+class _Page:
+    walked: Walked
+    findings: list[Finding]
+    included: frozenset[Path]
+
+
+def _read_page(ctx: Context, page: Path) -> _Page | None:
     try:
         text = page.read_text(encoding="utf-8-sig")  # a BOM from an editor is not content
     except (OSError, UnicodeDecodeError) as error:
@@ -38,15 +46,30 @@ def _read_page(ctx: Context, page: Path) -> Walked | None:
         return None
     dependencies = utils.DependencyList()
     document, findings = parse_document(page, text, ctx.locate, dependencies)
-    ctx.findings.extend(findings)
-    ctx.included.update(ctx.path(name) for name in dependencies.list)
-    return walk(document)
+    return _Page(walk(document), findings, frozenset(ctx.path(name) for name in dependencies.list))
 
 
-def _orphans(ctx: Context, root: Path, index: Path) -> list[Path]:
-    """Pages of the tree that no ``include`` reaches (os-api-ref trees keep every page beside index.rst)."""
-    pages = sorted(ctx.path(p) for p in root.rglob("*") if p.suffix in _PAGE_SUFFIXES and p.is_file())
-    return [p for p in pages if p != ctx.path(index) and p not in ctx.included]
+def _orphans(ctx: Context, root: Path, index: Path, included: frozenset[Path]) -> list[tuple[Path, _Page]]:
+    """Pages of the tree that no ``include`` reaches, parsed (os-api-ref keeps pages beside index.rst).
+
+    A page that only another orphan includes (a snippet) is not an orphan itself.
+    """
+    candidates = sorted(
+        ctx.path(p)
+        for p in root.rglob("*")
+        if p.suffix in _PAGE_SUFFIXES
+        and p.is_file()
+        and not any(part.startswith((".", "_")) for part in p.relative_to(root).parts)
+    )
+    parsed = [
+        (path, page)
+        for path in candidates
+        if path != ctx.path(index) and path not in included
+        for page in [_read_page(ctx, path)]
+        if page is not None
+    ]
+    reached = frozenset().union(*(page.included for _, page in parsed))
+    return [(path, page) for path, page in parsed if path not in reached]
 
 
 def _sections(ctx: Context, walked: Walked) -> list[Section]:
@@ -75,9 +98,10 @@ def parse(source: Path, *, strict: bool = False) -> ApiRef:
     walked: list[Walked] = []
     first = _read_page(ctx, page)
     if first is not None:
-        walked.append(first)
+        walked.append(first.walked)
+        ctx.findings.extend(first.findings)
         if tree:
-            for orphan in _orphans(ctx, root, page):
+            for orphan, parsed in _orphans(ctx, root, page, first.included):
                 ctx.add(
                     rules.finding(
                         "page-not-included",
@@ -85,9 +109,8 @@ def parse(source: Path, *, strict: bool = False) -> ApiRef:
                         f"`{ctx.display(orphan)}` is not included by `{ctx.display(page)}`; parsed on its own",
                     )
                 )
-                extra = _read_page(ctx, orphan)
-                if extra is not None:
-                    walked.append(extra)
+                walked.append(parsed.walked)
+                ctx.findings.extend(parsed.findings)
     operations: list[Operation] = []
     sections: list[Section] = []
     for result in walked:
