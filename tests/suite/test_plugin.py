@@ -19,7 +19,7 @@ MEMBER = "demo:de000000000000000000000000000002"
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_inprocess(
-        str(paths.conformance_dir()), "-p", "no:randomly", f"--ssm-openapi={FIXTURE_OPENAPI}",
+        str(paths.conformance_dir()), "-p", "no:randomly", "--assert=plain", f"--ssm-openapi={FIXTURE_OPENAPI}",
         f"--ssm-reports-dir={pytester.path / 'reports'}", "--ssm-max-examples=3", *args,
     )
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from manila_ssm.suite import catalogue as cat
 from manila_ssm.suite.fixtures import Conformance, parameters
 
 PHASE1_DONE = "migration_driver_phase1_done"
@@ -76,18 +77,21 @@ class Migration:
     def progress(self) -> dict[str, Any]:
         """One get_progress answer, checked against the schema and every progress invariant."""
         verify = self.ssm.verify
-        exchange = self.ssm.action(self.source, "migration_get_progress")
-        body = verify.success("migration_get_progress", exchange, self.ssm.version)
         action = "migration_get_progress"
+        terms = self.ssm.contract.actions[action]
+        exchange = self.ssm.action(self.source, action)
+        verify.status(cat.status_id(action, terms.success_code), exchange, terms.success_code, action=action)
+        # The invariants first, so that a bad value is named by its own requirement, then the schema.
+        body = exchange.json if isinstance(exchange.json, dict) else {}
         value = body.get("total_progress")
         verify.require("SSM-PROGRESS-RANGE", type(value) is int and 0 <= value <= 100,
                        f"total_progress must be an integer 0..100, got {value!r}", exchange, action=action)
-        verify.require("SSM-PROGRESS-MONOTONIC", value >= self.last_progress,
+        verify.require("SSM-PROGRESS-MONOTONIC", type(value) is int and value >= self.last_progress,
                        f"total_progress went down from {self.last_progress} to {value}", exchange, action=action)
         self.last_progress = value
         state = body.get("task_state")
         allowed = allowed_task_states(self.ssm)
-        verify.require("SSM-TASK-STATE-VALUES", state in allowed,
+        verify.require("SSM-TASK-STATE-VALUES", isinstance(state, (str, type(None))) and state in allowed,
                        f"task_state {state!r} is none of the contract's task states", exchange, action=action)
         self.seen_states.append(state)
         destination = body.get("destination_share_server_id")
@@ -96,6 +100,7 @@ class Migration:
                            f"destination id changed from {self.destination} to {destination}", exchange,
                            action=action)
             self.destination = destination
+        verify.success(action, exchange, self.ssm.version)
         return body
 
     def wait_phase1(self) -> None:
