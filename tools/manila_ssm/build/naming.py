@@ -40,9 +40,19 @@ def pascal(text: str) -> str:
     return "".join(word[:1].upper() + word[1:] for word in re.split(r"[^A-Za-z0-9]+", text) if word)
 
 
-def schema_base(path: str) -> str:
-    """PascalCase of the literal path segments: ``/v2/{p}/share-servers/{id}/action`` -> ``ShareServersAction``."""
-    return "".join(pascal(p) for p in _segments(path) if not _VARIABLE.match(p)) or "Root"
+def schema_base(path: str, variables: bool = False, skip: str | None = None) -> str:
+    """PascalCase of the literal path segments: ``/v2/{p}/share-servers/{id}/action`` -> ``ShareServersAction``.
+
+    With ``variables``, each variable but ``skip`` (the optional project) reads ``Id``
+    (``/v2/shares/{share_id}`` -> ``SharesId``), so items and collections differ.
+    """
+    words = []
+    for part in _segments(path):
+        if not _VARIABLE.match(part):
+            words.append(pascal(part))
+        elif variables and part != f"{{{skip}}}":
+            words.append("Id")
+    return "".join(words) or "Root"
 
 
 def action_schema_name(path: str, action: str, role: str) -> str:
@@ -50,9 +60,9 @@ def action_schema_name(path: str, action: str, role: str) -> str:
     return f"{schema_base(path)}{pascal(action)}{pascal(role)}"
 
 
-def operation_schema_name(path: str, method: str, role: str) -> str:
+def operation_schema_name(path: str, method: str, role: str, skip: str | None = None) -> str:
     """``SharesDetailGetResponse`` for an ordinary operation's body."""
-    return f"{schema_base(path)}{pascal(method.lower())}{pascal(role)}"
+    return f"{schema_base(path, True, skip)}{pascal(method.lower())}{pascal(role)}"
 
 
 def unique(name: str, taken: set[str]) -> str:

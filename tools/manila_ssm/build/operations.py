@@ -141,7 +141,7 @@ def _ordinary(ops: Sequence[Operation], path: str, ctx: Context) -> dict[str, An
         operation["description"] = op.description.strip()
     request_body = next((o for o in ops if o.request_body), None)
     if request_body is not None:
-        name = naming.unique(naming.operation_schema_name(path, op.method, "request"), ctx.names)
+        name = naming.unique(naming.operation_schema_name(path, op.method, "request", ctx.options.optional_path_parameter), ctx.names)
         ctx.schemas[name] = body_schema(request_body.request_body, ctx.options, ctx.findings)
         operation["requestBody"] = {
             "required": True,
@@ -151,7 +151,7 @@ def _ordinary(ops: Sequence[Operation], path: str, ctx: Context) -> dict[str, An
     response_name = None
     with_body = next((o for o in ops if o.response_body), None)
     if with_body is not None:
-        response_name = naming.unique(naming.operation_schema_name(path, op.method, "response"), ctx.names)
+        response_name = naming.unique(naming.operation_schema_name(path, op.method, "response", ctx.options.optional_path_parameter), ctx.names)
         ctx.schemas[response_name] = body_schema(with_body.response_body, ctx.options, ctx.findings)
     for variant in ops:
         for status in variant.success_codes:

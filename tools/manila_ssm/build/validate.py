@@ -6,6 +6,7 @@ message); nothing here raises for a bad document.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -80,10 +81,16 @@ def validate_samples(api: ApiRef, schemas: Mapping[tuple[str, str], Mapping[str,
 
 
 def _examples(document: dict[str, Any]) -> Iterator[tuple[str, str, Any, str]]:
+    seen: set[str] = set()
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
             if not isinstance(operation, dict):
                 continue
+            # The twin URL form of an operation carries the same examples: check them once.
+            origin = json.dumps([method, operation.get("x-ssm")], sort_keys=True) if operation.get("x-ssm") else f"{path} {method}"
+            if origin in seen:
+                continue
+            seen.add(origin)
             actions = operation.get("x-ssm", {}).get("actions", {})
             base = f"/paths/{_escape(path)}/{method}"
             media = [(f"{base}/requestBody/content", operation.get("requestBody", {}).get("content", {}), "request")]
