@@ -66,6 +66,12 @@ def register(groups: CommandGroups) -> None:
                        help="reports go to <dir>/<contract>/ (default reports/real-manila)")
     suite.add_argument("suite_args", nargs=argparse.REMAINDER, help="after --: extra `ssm-conformance run` options")
     suite.set_defaults(handler=_run_suite)
+    drift = commands.add_parser("drift", help="write the documented-contract drift report (spec/drift/)")
+    drift.add_argument("--live-report", type=Path, help="conformance.json of a documented-contract run "
+                       "against real Manila (reports/real-manila/documented/conformance.json)")
+    drift.add_argument("--cassettes", type=Path, default=Path("tests/cassettes"), help="recorded cassettes")
+    drift.add_argument("--out", type=Path, default=Path("spec/drift"), help="output directory (spec/drift)")
+    drift.set_defaults(handler=_drift)
     parser.set_defaults(handler=lambda args, out, err: (parser.print_help(err), 2)[1])
 
 
@@ -141,3 +147,17 @@ def _run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                               tuple(extra), _reporter(out), err)
     except HarnessError as error:
         return _failed(error, err)
+
+
+def _drift(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from manila_ssm.realmanila import live
+
+    try:
+        document, written = live.write_drift(args.cassettes, args.live_report, args.out)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    for path in written:
+        print(f"[real-manila] wrote {path}", file=out)
+    unexplained = len(document["unexplained"])
+    print(f"[real-manila] {len(document['divergences'])} divergences, {unexplained} unexplained", file=out)
+    return EXIT_FINDINGS if unexplained else EXIT_OK

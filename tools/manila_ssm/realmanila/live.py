@@ -58,6 +58,37 @@ def run_suite(config: HarnessConfig, contracts: tuple[str, ...], reports_dir: Pa
     return worst
 
 
+def write_drift(cassette_dir: Path, live_report: Path | None, out: Path) -> tuple[dict, list[Path]]:
+    """Build the drift report from the cassettes (and a live documented run) and write it."""
+    import json
+
+    import yaml
+
+    from manila_ssm import paths
+    from manila_ssm.realmanila import cassette, drift
+    from manila_ssm.suite.contract import load
+
+    contract = load("documented")
+    failures, defects = drift.from_cassettes(cassette.load_all(cassette_dir), contract)
+    sources = [f"the cassettes in {cassette_dir.as_posix()}"]
+    context: dict = {"generated_by": "ssm-conformance real-manila drift", "manila": "23.0.1"}
+    if live_report is not None:
+        try:
+            report = json.loads(live_report.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ValueError(f"--live-report {live_report}: not a readable conformance.json ({error})") from None
+        if report.get("contract") != "documented":
+            raise ValueError(f"--live-report {live_report}: a {report.get('contract')!r} run; "
+                             "give the report of a --contract documented run")
+        failures += drift.from_live_report(report)
+        sources.append("a live documented-contract run of the suite")
+        context["live_run"] = {"counts": report.get("counts"), "seed": report.get("seed")}
+    context["sources"] = " and ".join(sources)
+    overlay = yaml.safe_load((paths.spec_dir() / "errata.overlay.yaml").read_text(encoding="utf-8"))
+    document = drift.build(failures, defects, drift.errata_titles(overlay), context)
+    return document, drift.write(out, document)
+
+
 class _Stream:
     """A text stream that forwards whole lines to the reporter."""
 
