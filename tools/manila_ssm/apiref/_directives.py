@@ -194,8 +194,23 @@ def registered() -> Iterator[None]:
                         registry[name] = value
 
 
-MAX_INCLUSIONS = 64
-"""How often one file may be included into one document before we call it a cycle."""
+def _includes_itself(document: nodes.document, including: str, path: str) -> bool:
+    """Whether ``path`` is ``including`` or one of the pages that (transitively) included it.
+
+    The record of who included whom belongs to the document, so it lives and
+    dies with one parse. A snippet included from several pages is no cycle.
+    """
+    includers: dict[str, set[str]] = document.__dict__.setdefault("apiref_includers", {})
+    seen, todo = set(), [including]
+    while todo:
+        page = todo.pop()
+        if page == path:
+            return True
+        if page not in seen:
+            seen.add(page)
+            todo.extend(includers.get(page, ()))
+    includers.setdefault(path, set()).add(including)
+    return False
 
 
 class Include(Directive):
@@ -216,10 +231,7 @@ class Include(Directive):
         including = machine.input_lines.source(self.lineno - machine.input_offset - 1)
         path = Path(os.path.abspath(Path(including).parent / self.arguments[0].strip()))
         document = self.state.document
-        # Per-document count of inclusions: a snippet may be included often, a cycle must stop.
-        counts: dict[str, int] = document.__dict__.setdefault("apiref_include_counts", {})
-        counts[str(path)] = counts.get(str(path), 0) + 1
-        if counts[str(path)] > MAX_INCLUSIONS or Path(os.path.abspath(including)) == path:
+        if _includes_itself(document, str(Path(os.path.abspath(including))), str(path)):
             return [
                 reporter.error(
                     f"`{self.arguments[0]}` includes itself (directly or through other pages)",
