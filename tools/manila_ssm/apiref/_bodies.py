@@ -134,8 +134,6 @@ def _undeclared(
         if key is expected:
             found.extend(_undeclared(key.children, f"{path}.", None, sample_name, at))
         elif key.parameter is None:
-            if key.sample_type is None:
-                continue  # a declared parameter placed by rule 3 has a parameter; this cannot happen
             found.append(
                 rules.finding(
                     "sample-undeclared-key",
