@@ -94,11 +94,17 @@ def test_bad_ignore_file_is_an_input_error(ignore: str, messages: list[str]) -> 
     ('{"openapi": "3.1.0", "paths": {"/x": {"get": {"responses": {"200": {"$ref": "#/nowhere"}}}}}}', ".json",
      "bad.json#/paths/~1x/get/responses/200: error: $ref '#/nowhere' points to nothing"),
     ("not json", ".txt", "not an OpenAPI file (.json, .yaml)"),
+    ('{"openapi": "3.1.0", "paths": {"/x": {"get": {"responses": [200]}}}}', ".json",
+     "bad.json#/paths/~1x/get/responses: error: expected an object, found list"),
+    ('{"openapi": "3.1.0", "paths": {"/x": {"post": {"requestBody": {"content": {"application/json": {"schema": '
+     '{"properties": {"a": 1, "b": {"properties": []}}}}}}}}}}', ".json",
+     "bad.json#/paths/~1x/post/requestBody/content/application~1json/schema/properties/b/properties: "
+     "error: expected an object, found list"),
 ])
 def test_bad_document_is_an_input_error(tmp_path: Path, text: str, suffix: str, message: str) -> None:
     bad = tmp_path / f"bad{suffix}"
     bad.write_text(text, encoding="utf-8")
-    code, _, err = run("spec", "diff", bad, RENAME / "new.json")
+    code, _, err = run("spec", "diff", bad, bad)  # against itself: every part of it is compared
     assert code == cli.EXIT_USAGE
     assert message in err.replace(str(tmp_path) + "/", "")
     assert "Traceback" not in err

@@ -105,6 +105,8 @@ def test_command_writes_the_page(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("content", "message"), [
     ("{", "bad.json:1: error: invalid JSON"),
     ('{"info": {}}', "not an OpenAPI document"),
+    ('{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/x": {"get": {"responses": [1]}}}}',
+     "bad.json#/paths/~1x/get/responses: error: not valid OpenAPI 3.1"),
 ])
 def test_command_rejects_bad_input(tmp_path: Path, content: str, message: str) -> None:
     bad = tmp_path / "bad.json"

@@ -58,7 +58,7 @@ class FieldPair:
 def _properties(node: Node, resolver: Resolver) -> dict[str, Node]:
     return {
         name: resolver.node(raw, f"{node.pointer}/properties/{escape(name)}")
-        for name, raw in (node.schema.get("properties") or {}).items()
+        for name, raw in resolver.mapping(node.schema.get("properties"), f"{node.pointer}/properties").items()
     }
 
 

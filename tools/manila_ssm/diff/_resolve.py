@@ -44,6 +44,25 @@ class Resolver:
         self._source = source
         self._cache: dict[str, Any] = {}
 
+    def mapping(self, value: Any, pointer: str) -> Mapping[str, Any]:
+        """``value`` (absent: empty) if it is a JSON object, else a located input error."""
+        if value is None or isinstance(value, Mapping):
+            return value or {}
+        raise self._shape(pointer, "an object", value)
+
+    def sequence(self, value: Any, pointer: str) -> list[Any]:
+        """``value`` (absent: empty) if it is a JSON array, else a located input error."""
+        if value is None or isinstance(value, list):
+            return value or []
+        raise self._shape(pointer, "an array", value)
+
+    def _shape(self, pointer: str, wanted: str, value: Any) -> SpecError:
+        return SpecError(Finding(
+            "diff-shape", Severity.ERROR, Location(f"{self._source}#{pointer}"),
+            f"expected {wanted}, found {type(value).__name__}",
+            "the document is not OpenAPI 3.x here; check it with `ssm-conformance spec validate`",
+        ))
+
     def node(self, raw: Any, pointer: str) -> Node:
         """``raw`` found at ``pointer``, with any chain of ``$ref`` followed."""
         seen: set[str] = set()

@@ -78,9 +78,9 @@ def operation_key(method: str, path: str) -> tuple[str, str]:
 def surface(document: Mapping[str, Any], resolver: Resolver) -> dict[tuple[str, str], Operation]:
     """Every operation of ``document``, keyed by :func:`operation_key`."""
     operations: dict[tuple[str, str], Operation] = {}
-    for path, raw_item in (document.get("paths") or {}).items():
+    for path, raw_item in resolver.mapping(document.get("paths"), "/paths").items():
         item = resolver.node(raw_item, f"/paths/{escape(path)}")
-        shared = item.schema.get("parameters") or []
+        shared = resolver.sequence(item.schema.get("parameters"), f"{item.pointer}/parameters")
         for method in HTTP_METHODS:
             if isinstance(item.schema.get(method), Mapping):
                 pointer = f"{item.pointer}/{method}"
@@ -95,11 +95,13 @@ def _operation(
 ) -> Operation:
     operation_id = str(raw.get("operationId") or f"{method.upper()} {path}")
     parameters = dict(_parameters(shared, f"{item_pointer}/parameters", resolver))
-    parameters.update(_parameters(raw.get("parameters") or [], f"{pointer}/parameters", resolver))
+    parameters.update(_parameters(resolver.sequence(raw.get("parameters"), f"{pointer}/parameters"),
+                                  f"{pointer}/parameters", resolver))
     request = _request_schema(raw, pointer, resolver)
     responses = _responses(raw, pointer, resolver)
     own = raw.get("x-openstack") or {}
-    ssm_actions = (raw.get("x-ssm") or {}).get("actions") or {}
+    ssm_actions = resolver.mapping(resolver.mapping(raw.get("x-ssm"), f"{pointer}/x-ssm").get("actions"),
+                                   f"{pointer}/x-ssm/actions")
     base = dict(
         method=method.upper(), path=path, operation_id=operation_id, parameters=parameters,
         responses_pointer=f"{pointer}/responses",
@@ -160,7 +162,7 @@ def _parameters(raw: list[Any], pointer: str, resolver: Resolver) -> Iterator[tu
 
 
 def _json_content(container: Mapping[str, Any], pointer: str, resolver: Resolver) -> Node | None:
-    content = container.get("content") or {}
+    content = resolver.mapping(container.get("content"), f"{pointer}/content")
     for media_type in ("application/json", *content):
         if isinstance(content.get(media_type), Mapping) and "schema" in content[media_type]:
             base = f"{pointer}/content/{escape(media_type)}/schema"
@@ -177,7 +179,7 @@ def _request_schema(raw: Mapping[str, Any], pointer: str, resolver: Resolver) ->
 
 def _responses(raw: Mapping[str, Any], pointer: str, resolver: Resolver) -> dict[str, Node | None]:
     found: dict[str, Node | None] = {}
-    for code, entry in (raw.get("responses") or {}).items():
+    for code, entry in resolver.mapping(raw.get("responses"), f"{pointer}/responses").items():
         response = resolver.node(entry, f"{pointer}/responses/{escape(str(code))}")
         found[str(code)] = _json_content(response.schema, response.pointer, resolver)
     return found
@@ -188,7 +190,7 @@ def _action_alternatives(request: Node | None, resolver: Resolver) -> dict[str, 
     if request is None or (request.schema.get("x-openstack") or {}).get("discriminator") != "action":
         return None
     alternatives: dict[str, Node] = {}
-    for index, raw in enumerate(request.schema.get("oneOf") or []):
+    for index, raw in enumerate(resolver.sequence(request.schema.get("oneOf"), f"{request.pointer}/oneOf")):
         node = resolver.node(raw, f"{request.pointer}/oneOf/{index}")
         name = (node.schema.get("x-openstack") or {}).get("action-name")
         if name is None:  # fall back to the single required key, as the router does

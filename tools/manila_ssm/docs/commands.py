@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+
+import jsonschema
+from openapi_spec_validator.schemas import schema_v31
 
 from manila_ssm import paths
 from manila_ssm.cli import EXIT_OK, CommandGroups, UsageError
 from manila_ssm.diff.inputs import parse_openapi
 from manila_ssm.docs import render_html
+from manila_ssm.errors import Finding, Location, Severity, SpecError
 
 
 def register(groups: CommandGroups) -> None:
@@ -25,6 +29,22 @@ def register(groups: CommandGroups) -> None:
     parser.set_defaults(handler=handle)
 
 
+def _pointer(path: Any) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _shape_findings(document: Any, source: str) -> list[Finding]:
+    """Where ``document`` breaks the OpenAPI 3.1 metaschema (the semantic checks of
+    openapi-spec-validator assume a well-shaped document, so only the metaschema is asked)."""
+    validator = jsonschema.validators.validator_for(schema_v31)(schema_v31)
+    errors = sorted(validator.iter_errors(document), key=jsonschema.exceptions.relevance)
+    return [
+        Finding("docs-shape", Severity.ERROR, Location(f"{source}#{_pointer(error.absolute_path)}"),
+                f"not valid OpenAPI 3.1: {error.message}", "fix the document (ssm-conformance spec validate FILE)")
+        for error in errors[:5]
+    ]
+
+
 def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     source: Path = args.openapi or paths.spec_dir() / "openapi" / "effective.json"
     try:
@@ -32,7 +52,14 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"{source}: cannot read the OpenAPI document: {error}") from None
     document = parse_openapi(text, str(source), yaml_syntax=source.suffix in (".yaml", ".yml"))
-    html = render_html(document)
+    try:
+        html = render_html(document)
+    except (AttributeError, TypeError, KeyError, ValueError):
+        # the renderer trusts the OpenAPI shape; only on failure is it worth the validator's time
+        findings = _shape_findings(document, str(source))
+        if not findings:
+            raise
+        raise SpecError(findings) from None
     try:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(html, encoding="utf-8")
