@@ -41,7 +41,8 @@
       if (link) { link.parentNode.hidden = tag.hidden; }
     });
     none.hidden = shownOps > 0;
-    count.textContent = words.length ? shownOps + " operations, " + shownParts + " matching parts" : "";
+    var plural = function (n, word) { return n + " " + word + (n === 1 ? "" : "s"); };
+    count.textContent = words.length ? plural(shownOps, "operation") + ", " + plural(shownParts, "matching part") : "";
     document.body.setAttribute("data-visible-operations", String(shownOps));
   }
   var initial = new URLSearchParams(window.location.search).get("q");
