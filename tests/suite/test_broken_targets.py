@@ -276,3 +276,36 @@ def test_suite_fails_the_named_requirement(pytester: pytest.Pytester, variant: V
     assert variant.expected in failed, f"failed: {sorted(failed)}"
     result.stdout.fnmatch_lines([f"*{variant.expected}*", "*verdict: target DOES NOT CONFORM*"])
     assert "Traceback" not in result.stdout.str()
+
+
+def upstream_defects(name, request, response):
+    """What upstream Manila does (behaviour §2.7): a 500 for a check without new_share_network_id."""
+    body = json.loads(request.get_data(cache=True) or b"null") if name else None
+    params = body.get(name) if isinstance(body, dict) else None
+    if name == "migration_check" and isinstance(params, dict) and "new_share_network_id" not in params:
+        return with_json(response, {"computeFault": {"code": 500, "message": "The server has either erred"}}, 500)
+    return response
+
+
+def test_known_upstream_defects_are_reported_as_such(pytester: pytest.Pytester) -> None:
+    from manila_ssm.target import ReferenceTarget
+
+    target = ReferenceTarget.start(wrap=middleware(upstream_defects))
+    try:
+        result = pytester.runpytest_inprocess(
+            str(paths.conformance_dir()), "-p", "no:randomly", "--assert=plain", f"--ssm-openapi={FIXTURE_OPENAPI}",
+            f"--ssm-base-url={target.base_url}/v2/{PROJECT}", f"--ssm-admin-token={ADMIN}",
+            "--ssm-requirements=SSM-CHECK-NETWORK-OPTIONAL,SSM-CHECK-FUZZ-POSITIVE", "--ssm-max-examples=30",
+            f"--ssm-reports-dir={pytester.path / 'reports'}", "--ssm-seed=3",
+        )
+    finally:
+        target.stop()
+    assert result.ret == pytest.ExitCode.OK
+    report = json.loads((pytester.path / "reports" / "conformance.json").read_text())
+    by_id = {r["id"]: r for r in report["requirements"]}
+    network = by_id["SSM-CHECK-NETWORK-OPTIONAL"]
+    assert network["outcome"] == "known-defect"
+    assert network["results"][0]["defect"] == "SSM-DEFECT-CHECK-NO-NETWORK-500"
+    assert by_id["SSM-CHECK-FUZZ-POSITIVE"]["outcome"] in ("known-defect", "pass")
+    result.stdout.fnmatch_lines(["*KNOWN-DEFECT*SSM-CHECK-NETWORK-OPTIONAL*SSM-DEFECT-CHECK-NO-NETWORK-500*",
+                                 "*verdict: target CONFORMS*known-defect*"])

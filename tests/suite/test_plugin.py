@@ -94,3 +94,12 @@ def test_unnamed_servers_are_refused() -> None:
     pool.guard("named")
     with pytest.raises(UnsafeServer, match="refusing to migrate share server other"):
         pool.guard("other")
+
+
+def test_runs_on_xdist_workers_and_reports_once(pytester: pytest.Pytester) -> None:
+    result = run_suite(pytester, "-n", "2", "--ssm-requirements=SSM-CANCEL-IDLE-400,SSM-CHECK-UNKNOWN-404")
+    assert result.ret == 0, result.stdout.str()[-1500:]
+    report = json.loads((pytester.path / "reports" / "conformance.json").read_text())
+    outcomes = {r["id"]: r["outcome"] for r in report["requirements"]}
+    assert outcomes["SSM-CANCEL-IDLE-400"] == outcomes["SSM-CHECK-UNKNOWN-404"] == "pass"
+    assert len({line for line in result.stdout.lines if "verdict:" in line}) == 1

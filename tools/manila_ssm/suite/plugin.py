@@ -131,8 +131,13 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     for item in items:
         ids = item_requirements(item, state.contract) if item.get_closest_marker("requirement") else ()
         missing = [i for i in ids if i not in state.catalogue]
-        if missing:
-            raise pytest.UsageError(f"{item.nodeid}: requirement ids not in the catalogue: {', '.join(missing)}")
+        unknown = [i for i in missing if i not in cat.listed_ids()]
+        if unknown:
+            raise pytest.UsageError(f"{item.nodeid}: requirement ids not in the catalogue: {', '.join(unknown)}")
+        if missing:  # a requirement of the other contract only
+            item.add_marker(pytest.mark.skip(reason=f"{', '.join(missing)}: not part of the "
+                                                    f"{state.catalogue.contract} contract"))
+            ids = tuple(i for i in ids if i in state.catalogue)
         item.stash[ITEM_REQUIREMENTS] = ids
         (kept if not wanted or wanted & set(ids) else dropped).append(item)
     if dropped:
@@ -186,6 +191,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     done = {r.requirement for r in records}
     missing = [r for r in declared if r not in done]
     error = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(error, RequirementFailure) and report.failed:
+        report.longrepr = str(error)  # the requirement and its evidence say more than a traceback
     if missing and error is not None:
         if isinstance(error, RequirementFailure):
             outcome, message = Outcome.SKIP, f"not reached: the test stopped at {error.requirement}"
@@ -225,7 +232,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     collector = config.pluginmanager.get_plugin("manila-ssm-collector")
     if state is None or collector is None or hasattr(config, "workerinput"):
         return
-    if not state.active and not collector.batches:
+    if (not state.active and not collector.batches) or exitstatus == pytest.ExitCode.USAGE_ERROR:
         return
     _activate(config)  # the xdist controller collects nothing itself
     state.records = [record for batch in collector.batches for record in batch]

@@ -51,6 +51,10 @@ class Summary:
         """Every requirement that was decided holds: nothing failed, nothing errored."""
         return not any(r.outcome in (Outcome.FAIL, Outcome.ERROR) for r in self.results)
 
+    @property
+    def checked(self) -> bool:
+        return any(r.outcome in (Outcome.PASS, Outcome.KNOWN_DEFECT) for r in self.results)
+
     def with_outcome(self, outcome: Outcome) -> list[RequirementResult]:
         return [r for r in self.results if r.outcome == outcome]
 
@@ -86,6 +90,8 @@ def summarise(catalogue: Catalogue, records: Iterable[Record], tests: Mapping[st
 
 def verdict_line(summary: Summary) -> str:
     counts = ", ".join(f"{n} {name}" for name, n in summary.counts.items() if n)
+    if summary.holds and not summary.checked:
+        return f"verdict: NO VERDICT, no requirement was checked ({counts})"
     word = "CONFORMS" if summary.holds else "DOES NOT CONFORM"
     return f"verdict: target {word} ({counts})"
 
@@ -102,7 +108,7 @@ def to_json(summary: Summary, context: Context) -> dict[str, Any]:
     return {
         "tool": "manila-ssm-conformance",
         "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "verdict": "pass" if summary.holds else "fail",
+        "verdict": ("pass" if summary.checked else "none") if summary.holds else "fail",
         "counts": dict(summary.counts),
         "target": context.target,
         "contract": context.contract,
