@@ -36,9 +36,10 @@ def test_build_without_source_writes_both_contracts_like_the_committed_ones(tmp_
     assert "files up to date" in out
 
 
-def test_build_our_source_as_documented_equals_the_effective_contract_but_the_errata_ids(tmp_path: Path) -> None:
-    source = paths.spec_dir() / "api-ref"
-    code, out, err = run("spec", "build", str(source / "share-server-migration.inc"), "-o", str(tmp_path), "--contract", "documented")
+@pytest.mark.parametrize("source", ["share-server-migration.inc", "index.rst", "."], ids=["page", "index", "folder"])
+def test_build_our_source_as_documented_equals_the_effective_contract_but_the_errata_ids(source: str, tmp_path: Path) -> None:
+    folder = paths.spec_dir() / "api-ref"
+    code, out, err = run("spec", "build", str(folder / source), "-o", str(tmp_path), "--contract", "documented")
     assert code == 0, err
     built = json.loads((tmp_path / "openapi/documented.json").read_text(encoding="utf-8"))
     effective = json.loads((paths.spec_dir() / "openapi/effective.json").read_text(encoding="utf-8"))
