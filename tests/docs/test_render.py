@@ -107,7 +107,7 @@ def test_command_writes_the_page(tmp_path: Path) -> None:
     ('{"info": {}}', "not an OpenAPI document"),
     ('{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/x": {"get": {"responses": [1]}}}}',
      "bad.json#/paths/~1x/get/responses: error: not valid OpenAPI 3.1"),
-])
+], ids=["invalid-json", "not-openapi", "invalid-openapi"])
 def test_command_rejects_bad_input(tmp_path: Path, content: str, message: str) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(content, encoding="utf-8")
