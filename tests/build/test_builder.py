@@ -12,7 +12,7 @@ from manila_ssm.apiref import parse
 from manila_ssm.build import BuildOptions, build_openapi, load_options
 from manila_ssm.build.jsonschemas import schema_files
 from manila_ssm.build.validate import validate_examples, validate_openapi, validate_schema
-from manila_ssm.errors import Location, Severity
+from manila_ssm.errors import Location
 from manila_ssm.model import ApiRef, BodyNode, Operation, Parameter, ParameterDef, StatusCode
 
 WIDGETS = Path(__file__).parent / "fixtures" / "widgets-api"
@@ -41,7 +41,7 @@ def test_another_services_tree_builds_a_valid_openapi() -> None:
         ("/v2/widgets", "post"): "widgets:post",
         ("/v2/widgets/{widget_id}", "delete"): "widgets/id:delete",
         ("/v2/widgets/{widget_id}/action", "post"): "widgets/id/action:post",
-    } or len(set(operations.values())) == len(operations)
+    }
     assert document["info"] == {"title": "Widgets API", "version": "2.10"}
     assert [tag["name"] for tag in document["tags"]] == ["Widgets (v1)", "Widgets (v2)", "Widget actions (v2)"]
     assert document["components"]["securitySchemes"]["ApiKeyAuth"] == {"type": "apiKey", "in": "header", "name": "X-Auth-Token"}
@@ -186,4 +186,4 @@ def test_ordinary_operations_record_their_sections() -> None:
     meta = document["paths"]["/v2/things"]["get"]["x-ssm"]["operations"]
     assert meta == [{"summary": "List", "min-ver": None, "max-ver": None, "experimental": False, "success-codes": [200],
                      "error-codes": [404], "source": "page.inc:1", "errata": []}]
-    assert findings == [] and Severity.ERROR
+    assert findings == []
