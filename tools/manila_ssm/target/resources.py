@@ -8,6 +8,7 @@ microversion and run policy.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -158,4 +159,13 @@ def list_pools(rt: Runtime, call: Call, *, detailed: bool) -> Response:
     """Pools of the back ends that are up, as the scheduler reports them."""
     with rt.store.read() as conn:
         backends = [b for b in store.all_backends(conn) if b["up"]]
-    return json_response(call, 200, {"pools": [views.pool(b, detailed=detailed) for b in backends]})
+    pools = [views.pool(b, detailed=detailed) for b in backends]
+    # manila/scheduler/host_manager.py: host, backend and pool filters are regular expressions
+    for key in ("host", "backend", "pool"):
+        if key in call.request.args:
+            try:
+                pattern = re.compile(call.request.args[key])
+            except re.error:
+                return json_response(call, 200, {"pools": []})
+            pools = [p for p in pools if pattern.match(p[key])]
+    return json_response(call, 200, {"pools": pools})
