@@ -184,6 +184,12 @@ def server_error_on_bad_json(name, request, response):
     return response
 
 
+def cancel_crashes_when_idle(name, request, response):
+    if name == "migration_cancel" and response.status_code == 400:
+        return with_json(response, {"computeFault": {"code": 500, "message": "boom"}}, 500)
+    return response
+
+
 def nothing(name, request, response):
     return response
 
@@ -243,6 +249,8 @@ VARIANTS = [
     Variant("no-version-echo", middleware(drop_version_echo), "SSM-CHECK-ECHO-REQUESTED", "SSM-HEADER-VERSION-ECHO"),
     Variant("progress-unknown-id-404", middleware(progress_unknown_404), "SSM-PROGRESS-UNKNOWN-400",
             "SSM-PROGRESS-UNKNOWN-400"),
+    Variant("cancel-crashes-when-idle", middleware(cancel_crashes_when_idle), "SSM-STATEFUL-SEQUENCES",
+            "SSM-STATEFUL-SEQUENCES"),
     Variant("server-error-on-malformed-json", middleware(server_error_on_bad_json), "SSM-CHECK-FUZZ-NEGATIVE",
             "SSM-CHECK-FUZZ-NEGATIVE"),
 ]
