@@ -210,6 +210,6 @@ class TargetApp:
             name = list(decoded.keys())[0]
         except (TypeError, AttributeError):  # null, numbers, 1-item lists: upstream maps these to 404
             raise ApiFault(404, GENERIC_404) from None
-        if name not in ACTIONS:
+        if name not in ACTIONS:  # DEV-OTHER-SERVER-ACTIONS: unmanage & co. are not served here
             raise bad_request(f"There is no such action: {name}")
         return name, decoded[name]
