@@ -34,6 +34,14 @@ _KEPT_RESPONSE_HEADERS = frozenset(
 NOT_SET: Any = object()
 
 
+@dataclass(slots=True)
+class TransportStats:
+    """Requests sent and seconds spent waiting for answers (the benchmark reads these)."""
+
+    requests: int = 0
+    seconds: float = 0.0
+
+
 class Redactor:
     """Replaces secret header values and any occurrence of a secret string."""
 
@@ -98,7 +106,9 @@ class ManilaClient:
         timeout: float,
         redactor: Redactor,
         session: requests.Session | None = None,
+        stats: TransportStats | None = None,
     ) -> None:
+        self.stats = stats or TransportStats()
         self.endpoint = endpoint
         self.token = token
         self.timeout = timeout
@@ -170,6 +180,14 @@ class ManilaClient:
 
     def send(self, method: str, url: str, headers: Mapping[str, str], data: bytes | None) -> Exchange:
         started = time.monotonic()
+        try:
+            return self._send(method, url, headers, data, started)
+        finally:
+            self.stats.requests += 1
+            self.stats.seconds += time.monotonic() - started
+
+    def _send(self, method: str, url: str, headers: Mapping[str, str], data: bytes | None,
+              started: float) -> Exchange:
         request_text = self.redactor.text((data or b"").decode("utf-8", "replace"))[:_EXCERPT]
         recorded_headers = self.redactor.headers(headers)
         recorded_url = self.redactor.text(url)

@@ -247,6 +247,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         seed=state.config.seed,
         command=reproduce_command(config, state.config.seed),
         waited=state.session.clock.waited if state.session else 0.0,
+        requests=state.session.admin.stats.requests if state.session else 0,
+        http_seconds=state.session.admin.stats.seconds if state.session else 0.0,
     )
     try:
         state.written = reports.write_all(Path(state.config.reports_dir), summary, context)

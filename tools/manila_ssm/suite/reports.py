@@ -68,6 +68,8 @@ class Context:
     seed: int | None
     command: str
     waited: float = 0.0
+    requests: int = 0
+    http_seconds: float = 0.0
 
 
 def summarise(catalogue: Catalogue, records: Iterable[Record], tests: Mapping[str, Sequence[str]]) -> Summary:
@@ -116,6 +118,8 @@ def to_json(summary: Summary, context: Context) -> dict[str, Any]:
         "seed": context.seed,
         "reproduce": context.command,
         "waited_s": round(context.waited, 3),
+        "requests": context.requests,
+        "http_s": round(context.http_seconds, 3),
         "configuration": dict(context.config),
         "requirements": [
             {

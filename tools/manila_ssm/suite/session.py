@@ -13,7 +13,7 @@ from typing import Any
 
 from manila_ssm.suite import catalogue as cat
 from manila_ssm.suite import contract as contracts
-from manila_ssm.suite.client import Endpoint, ManilaClient, Redactor
+from manila_ssm.suite.client import Endpoint, ManilaClient, Redactor, TransportStats
 from manila_ssm.suite.config import SuiteConfig
 from manila_ssm.suite.servers import FIXTURE_PREFIX, ServerPool, backend_of
 from manila_ssm.suite.waits import Poller, Progress, WaitClock
@@ -68,9 +68,10 @@ def start(config: SuiteConfig, contract: contracts.Contract, progress: Progress 
     else:
         endpoint = config.endpoint()
     redactor = Redactor((admin_token, member_token, *config.secrets()))
-    admin = ManilaClient(endpoint, admin_token, timeout=config.request_timeout, redactor=redactor)
+    stats = TransportStats()
+    admin = ManilaClient(endpoint, admin_token, timeout=config.request_timeout, redactor=redactor, stats=stats)
     member = (ManilaClient(member_endpoint(endpoint, member_token), member_token,
-                           timeout=config.request_timeout, redactor=redactor) if member_token else None)
+                           timeout=config.request_timeout, redactor=redactor, stats=stats) if member_token else None)
     max_version = discover_max_version(admin)
     versions = tuple(dict.fromkeys(
         (max_version or MIN_VERSION) if v == "max" else v for v in config.microversions
