@@ -55,6 +55,14 @@ def run_suite(config: HarnessConfig, contracts: tuple[str, ...], reports_dir: Pa
         worst = max(worst, code)
     phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.phases.items())
     report(f"[real-manila] timings: {phases}")
+    documented = reports_dir / "documented" / "conformance.json"
+    cassette_dir = Path("tests/cassettes")
+    if "documented" in contracts and documented.is_file() and cassette_dir.is_dir():
+        document, written = write_drift(cassette_dir, documented, reports_dir / "drift")
+        report(f"[real-manila] drift: {len(document['divergences'])} divergences, "
+               f"{len(document['unexplained'])} unexplained; {written[1]} (copy to spec/drift/ to commit)")
+        if document["unexplained"]:
+            worst = max(worst, cli.EXIT_FINDINGS)
     return worst
 
 
