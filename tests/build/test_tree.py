@@ -13,7 +13,7 @@ import pytest
 
 from manila_ssm import cli, paths
 from manila_ssm.apiref import parse
-from manila_ssm.build.validate import validate_schema
+from manila_ssm.build.validate import examples_of, validate_schema
 from manila_ssm.errors import Location
 
 SHARED = paths.shared_dir()
@@ -72,6 +72,9 @@ def test_every_action_family_is_one_operation_with_one_of_bodies(tree: tuple[int
 
 
 def test_every_sample_is_checked_and_mismatches_are_findings_with_a_place(tree: tuple[int, str, str, Path]) -> None:
+    api = parse(INDEX)
+    samples = sum(len(op.request_samples) + len(op.response_samples) for op in api.operations)
+    assert len(list(examples_of(_document(tree[3])))) == samples
     stderr = tree[2]
     mismatches = [line for line in stderr.splitlines() if line.endswith("[SSM-VALIDATE-SAMPLE]")]
     assert mismatches, "the upstream tree has samples that contradict their parameters"

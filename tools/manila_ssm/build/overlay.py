@@ -26,6 +26,8 @@ from manila_ssm.errors import Finding, Location, Severity, SpecError
 RULE = "SSM-OVERLAY"
 # libyaml when PyYAML was built with it: the overlay is long.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DOCUMENT_FIELDS = {"overlay", "info", "extends", "actions"}
+_ACTION_FIELDS = {"target", "description", "update", "remove"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +88,17 @@ def load_overlay(path: Path, display: str | None = None) -> Overlay:
     info = data.get("info") or {}
     lines = _action_lines(node)
     actions, findings = [], []
+    for key in sorted(set(data) - _DOCUMENT_FIELDS):
+        if not str(key).startswith("x-"):
+            findings.append(_error(Location(name, 1), f"unknown Overlay field {key!r}", "Overlay 1.0 allows overlay, info, extends, actions and x- extensions"))
     for index, raw in enumerate(data.get("actions") or []):
         where = Location(name, lines[index] if index < len(lines) else None)
         if not isinstance(raw, dict) or not isinstance(raw.get("target"), str) or not raw["target"].startswith("$"):
             findings.append(_error(where, "an action needs a 'target' JSONPath starting with '$'"))
+            continue
+        unknown = sorted(k for k in set(raw) - _ACTION_FIELDS if not str(k).startswith("x-"))
+        if unknown:
+            findings.append(_error(where, f"unknown action field(s) {', '.join(map(repr, unknown))}", "an action has target, description, update, remove and x- extensions"))
             continue
         if "update" not in raw and not raw.get("remove"):
             findings.append(_error(where, "an action needs 'update' or 'remove: true'"))

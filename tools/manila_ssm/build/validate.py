@@ -59,7 +59,7 @@ def validate_examples(document: dict[str, Any], where: Location) -> list[Finding
     """Every ``examples`` value of every media type against its schema (per action where named)."""
     registry = Registry().with_resource(_DOC, Resource(contents=document, specification=DRAFT202012))
     findings = []
-    for pointer, name, example, schema_ref in _examples(document):
+    for pointer, name, example, schema_ref in examples_of(document):
         validator = Draft202012Validator({"$ref": schema_ref}, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
         sample = str(example.get("summary", ""))
         # Our builders put the sample's path in the summary: point at the sample when there is one.
@@ -83,7 +83,8 @@ def validate_samples(api: ApiRef, schemas: Mapping[tuple[str, str], Mapping[str,
     return findings
 
 
-def _examples(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+def examples_of(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+    """``(JSON pointer, name, Example Object, schema URI)`` for every example, each operation once."""
     seen: set[str] = set()
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
