@@ -76,7 +76,7 @@ def from_cassettes(cassettes: Iterable[Cassette], contract: Contract) -> tuple[l
             if verdict.outcome == "fail":
                 failures += [Failure(verdict.requirement, part, where) for part in _parts(verdict.message)]
             elif verdict.outcome == "known-defect":
-                defects.append({"defect": verdict.requirement, "seen_in": where, "status": verdict.status})
+                defects.append({"defect": verdict.defect, "seen_in": where, "status": verdict.status})
     return failures, defects
 
 
