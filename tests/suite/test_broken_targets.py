@@ -283,7 +283,9 @@ def test_suite_fails_the_named_requirement(pytester: pytest.Pytester, variant: V
     failed = {r["id"] for r in report["requirements"] if r["outcome"] == "fail"}
     assert variant.expected in failed, f"failed: {sorted(failed)}"
     result.stdout.fnmatch_lines([f"*{variant.expected}*", "*verdict: target DOES NOT CONFORM*"])
+    shown = result.stdout.str() + result.stderr.str() + (pytester.path / "reports" / "conformance.md").read_text()
     assert "Traceback" not in result.stdout.str()
+    assert ADMIN not in shown and MEMBER not in shown and json.dumps(report).count(ADMIN) == 0
 
 
 def upstream_defects(name, request, response):

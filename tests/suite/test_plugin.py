@@ -103,3 +103,15 @@ def test_runs_on_xdist_workers_and_reports_once(pytester: pytest.Pytester) -> No
     outcomes = {r["id"]: r["outcome"] for r in report["requirements"]}
     assert outcomes["SSM-CANCEL-IDLE-400"] == outcomes["SSM-CHECK-UNKNOWN-404"] == "pass"
     assert len({line for line in result.stdout.lines if "verdict:" in line}) == 1
+
+
+@pytest.mark.parametrize("contract", ["effective", "documented"])
+def test_every_requirement_is_checked_by_some_conformance_test(pytester: pytest.Pytester, contract: str) -> None:
+    from manila_ssm.suite import catalogue as cat
+    from manila_ssm.suite import contract as contracts
+    from manila_ssm.suite.plugin import ITEM_REQUIREMENTS
+
+    items, _ = pytester.inline_genitems(str(paths.conformance_dir()), "--assert=plain", f"--ssm-contract={contract}")
+    checked = {rid for item in items for rid in item.stash.get(ITEM_REQUIREMENTS, ())}
+    catalogue = cat.build(contracts.load(contract))
+    assert {r.id for r in catalogue} - checked == set()
