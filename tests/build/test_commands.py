@@ -93,3 +93,15 @@ def test_validate_checks_a_sample_against_its_effective_schema(tmp_path: Path) -
     sample = paths.samples_dir() / "share-server-migration-check-request.json"
     code, _, err = run("spec", "validate", str(sample))
     assert code == 0, err
+
+
+def test_without_shared_the_committed_documented_contract_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import manila_ssm.build.generate as generate
+
+    monkeypatch.setattr(generate, "upstream_page", lambda: None)
+    code, _, err = run("spec", "build", "-o", str(tmp_path), "--contract", "documented")
+    assert code == 0, err
+    assert "the documented contract is not rebuilt; copied the committed one" in err
+    assert json.loads((tmp_path / "openapi/documented.json").read_text(encoding="utf-8")) == committed("documented")["openapi/documented.json"]
+    code, _, err = run("spec", "build", "--contract", "documented")
+    assert code == 2 and "the committed spec/openapi/documented.json is what there is" in err
