@@ -111,3 +111,24 @@ def test_suite_is_pointed_at_the_fixtures(tmp_path: Path) -> None:
     assert options["--servers-file"] == str(config.fixtures_file)
     assert options["--dest-hosts"] == "m@alpha,m@beta"
     assert options["--member-token"] == "d:q" and options["--contract"] == "documented"
+
+
+def test_a_service_that_dies_at_start_up_is_named_with_its_log(tmp_path: Path) -> None:
+    from manila_ssm.realmanila.procs import wait_until
+
+    script = tmp_path / "dies.py"
+    script.write_text("import sys\nprint('ERROR cannot bind 127.0.0.1:8786', flush=True)\nsys.exit(3)\n")
+    daemon = Daemon("manila-api", (sys.executable, str(script)), tmp_path / "api.log", tmp_path / "api.pid",
+                    str(tmp_path))
+    daemon.start({}, tmp_path)
+    with pytest.raises(HarnessError) as caught:
+        wait_until("manila-api", lambda: False, 10, daemon.log, daemon)
+    assert "manila-api: exited during start-up" in str(caught.value)
+    assert "cannot bind" in str(caught.value)
+
+
+def test_record_without_a_deployment_says_to_run_up(tmp_path: Path, capsys) -> None:
+    code = run(["real-manila", "record", "--base", str(tmp_path), "--api-port", "9", "--out", str(tmp_path)],
+               sys.stdout, sys.stderr)
+    assert code == 1
+    assert "real-manila up" in capsys.readouterr().err

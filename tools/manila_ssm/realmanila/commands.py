@@ -64,6 +64,7 @@ def register(groups: CommandGroups) -> None:
                        help="contract to run under (repeatable; default: both, effective first)")
     suite.add_argument("--reports-dir", type=Path, default=Path("reports/real-manila"),
                        help="reports go to <dir>/<contract>/ (default reports/real-manila)")
+    suite.add_argument("--down", action="store_true", help="stop everything by PID after the run")
     suite.add_argument("suite_args", nargs=argparse.REMAINDER, help="after --: extra `ssm-conformance run` options")
     suite.set_defaults(handler=_run_suite)
     drift = commands.add_parser("drift", help="write the documented-contract drift report (spec/drift/)")
@@ -147,6 +148,9 @@ def _run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                               tuple(extra), _reporter(out), err)
     except HarnessError as error:
         return _failed(error, err)
+    finally:
+        if args.down:
+            harness.down(config, _reporter(out))
 
 
 def _drift(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import requests
+
 from manila_ssm.realmanila import fixtures as fixture_phase
 from manila_ssm.realmanila import install as install_phase
 from manila_ssm.realmanila import services
@@ -50,7 +52,7 @@ def up(config: HarnessConfig, report: Callable[[str], None], fresh_fixtures: boo
     with timings.phase("fixtures", report):
         try:
             fixtures, created = fixture_phase.ensure(config, fresh=fresh_fixtures)
-        except (RuntimeError, TimeoutError) as error:
+        except (RuntimeError, TimeoutError, requests.RequestException) as error:
             raise HarnessError("fixtures", str(error), config.log_dir / "manila-share.log") from None
         report(f"[real-manila] fixtures {'created' if created else 'reused'}: {config.fixtures_file}")
     return fixtures, timings

@@ -67,12 +67,14 @@ class Daemon:
                 start_new_session=True,
             )
         self.pid_file.write_text(f"{process.pid}\n")
-        # Not waited on: it outlives this command; ``stop`` ends it by PID.
-        process.returncode = 0
         # /proc/<pid>/cmdline reads empty for a moment after exec.
         deadline = time.monotonic() + 2
         while not _cmdline_has(process.pid, self.marker) and time.monotonic() < deadline:
+            if process.poll() is not None:  # died at once: reaped here, reported by check_alive
+                return process.pid
             time.sleep(0.02)
+        # Not waited on: it outlives this command; ``stop`` ends it by PID.
+        process.returncode = 0
         return process.pid
 
     def check_alive(self) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+
+import requests
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,11 +127,17 @@ def record_all(config: HarnessConfig, out: Path, only: tuple[str, ...] = (),
         # Migrations use servers up, so every scenario starts from a usable set.
         try:
             fixtures, _ = fixture_phase.ensure(config)
+        except requests.RequestException:
+            raise HarnessError("manila-api", f"not answering on {config.api_root}; "
+                               "run `ssm-conformance real-manila up` first") from None
         except (RuntimeError, TimeoutError) as error:
             raise HarnessError("fixtures", str(error), config.log_dir / "manila-share.log") from None
         recording = Recording(config, fixtures, substitutions(config, fixtures))
         started = time.monotonic()
-        run(recording)
+        try:
+            run(recording)
+        except requests.RequestException as error:
+            raise HarnessError("manila-api", f"{name}: {error}", config.log_dir / "manila-api.log") from None
         cassette = Cassette(
             scenario=name,
             description=description,
