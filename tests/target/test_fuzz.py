@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import hypothesis
@@ -28,9 +27,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from manila_ssm.paths import spec_dir
 from manila_ssm.target import ADMIN_TOKEN, ReferenceTarget, TargetConfig
 
-CONTRACT = Path(__file__).resolve().parents[2] / "spec" / "openapi" / "effective.json"
+CONTRACT = spec_dir() / "openapi" / "effective.json"
 ADMIN_PROJECT = ADMIN_TOKEN.partition(":")[2]
 PATHS = ("/v2/{project_id}/share-servers/{share_server_id}/action", "/v2/share-servers/{share_server_id}/action")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
