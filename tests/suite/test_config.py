@@ -64,6 +64,9 @@ def test_endpoint_forms(url, root, project) -> None:
         (["a", "b"], ("a", "b")),
         ({"share_server_ids": ["a"]}, ("a",)),
         ({"fixtures": {"migrate": {"share_server_id": "a"}, "cancel": {"share_server_id": "b"}}}, ("a", "b")),
+        ({"share_servers": {"cancel": {"share_server_id": "c"}, "idle": {"share_server_id": "i"},
+                            "migrate": {"share_server_id": "m"}, "spare": {"share_server_id": "s"}}},
+         ("m", "c", "s", "i")),
         ([{"id": "a"}, {"share_server_id": "b"}], ("a", "b")),
     ],
 )

@@ -81,12 +81,32 @@ def test_named_servers_are_used_and_nothing_else(pytester: pytest.Pytester, refe
 
 
 def test_without_servers_the_scenarios_skip_and_say_how_to_name_them(pytester: pytest.Pytester) -> None:
-    result = run_suite(
-        pytester, "--ssm-base-url=http://127.0.0.1:9", f"--ssm-admin-token={ADMIN}",
-        "--ssm-requirements=SSM-CANCEL-IDLE-400", "--ssm-request-timeout=1", "-rs",
-    )
+    from manila_ssm.target import ReferenceTarget
+
+    def no_fixture_api(app):  # a target like real Manila: nothing under /_reference
+        def wrapped(environ, start_response):
+            if environ["PATH_INFO"].startswith("/_reference"):
+                start_response("404 Not Found", [("Content-Type", "text/plain")])
+                return [b"not found"]
+            return app(environ, start_response)
+        return wrapped
+
+    target = ReferenceTarget.start(wrap=no_fixture_api)
+    try:
+        result = run_suite(pytester, f"--ssm-base-url={target.base_url}", f"--ssm-admin-token={ADMIN}",
+                           "--ssm-requirements=SSM-CANCEL-IDLE-400", "-rs")
+    finally:
+        target.stop()
     result.assert_outcomes(skipped=1, deselected=result.parseoutcomes()["deselected"])
     result.stdout.fnmatch_lines(["*--ssm-server-ids*"])
+
+
+def test_an_unreachable_target_is_an_error_not_a_failure(pytester: pytest.Pytester) -> None:
+    result = run_suite(pytester, "--ssm-base-url=http://127.0.0.1:9", f"--ssm-admin-token={ADMIN}",
+                       "--ssm-requirements=SSM-CANCEL-IDLE-400")
+    result.assert_outcomes(errors=1, deselected=result.parseoutcomes()["deselected"])
+    result.stdout.fnmatch_lines(["*does not answer*", "*ERROR*SSM-CANCEL-IDLE-400*"])
+    assert "Traceback" not in result.stdout.str()
 
 
 def test_unnamed_servers_are_refused() -> None:

@@ -10,6 +10,7 @@ leak them.
 from __future__ import annotations
 
 import json as jsonlib
+import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -198,8 +199,11 @@ class ManilaClient:
             return _no_answer(method, recorded_url, recorded_headers, request_text, started,
                               f"no answer within the {self.timeout:g} s request timeout")
         except requests.RequestException as error:
+            text = str(error)
+            errno = re.search(r"\[Errno[^\]]*\][^'\")]*", text)
+            reason = self.redactor.text(errno.group(0) if errno else text)[:160]
             return _no_answer(method, recorded_url, recorded_headers, request_text, started,
-                              f"transport error: {type(error).__name__}")
+                              f"transport error: {type(error).__name__}: {reason}")
         text = self.redactor.text(raw.decode("utf-8", "replace"))
         parsed, parsed_ok = None, False
         if raw.strip():

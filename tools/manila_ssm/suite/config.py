@@ -232,15 +232,33 @@ def load_servers_file(path: Path) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+# Role names a harness may give its servers; the suite consumes them in this order and keeps the
+# idle one for last, because it uses the last named server for its idle checks.
+_ROLE_ORDER = ("migrate", "complete", "cancel", "spare")
+
+
 def _walk_objects(node: Any, found: list[str]) -> None:
-    if isinstance(node, dict):
-        if isinstance(node.get("share_server_id"), str):
-            found.append(node["share_server_id"])
-        for value in node.values():
-            _walk_objects(value, found)
-    elif isinstance(node, list):
-        for item in node:
-            _walk_objects(item, found)
+    pairs: list[tuple[str, str]] = []
+
+    def walk(value: Any, role: str) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("share_server_id"), str):
+                pairs.append((role, value["share_server_id"]))
+            for key, child in value.items():
+                walk(child, str(key))
+        elif isinstance(value, list):
+            for child in value:
+                walk(child, role)
+
+    walk(node, "")
+
+    def rank(pair: tuple[str, str]) -> int:
+        role = pair[0].lower()
+        if role == "idle":
+            return len(_ROLE_ORDER) + 1
+        return _ROLE_ORDER.index(role) if role in _ROLE_ORDER else len(_ROLE_ORDER)
+
+    found.extend(server for _, server in sorted(pairs, key=rank))
 
 
 def option(name: str) -> Option:

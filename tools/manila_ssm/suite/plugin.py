@@ -25,7 +25,7 @@ from manila_ssm.suite.config import OPTIONS, ConfigError, SuiteConfig, resolve
 from manila_ssm.suite.fixtures import Conformance
 from manila_ssm.suite.outcomes import Outcome, Record, RecordSink, RequirementFailure
 from manila_ssm.suite.servers import UnsafeServer
-from manila_ssm.suite.session import SuiteSession, start
+from manila_ssm.suite.session import SuiteSession, TargetUnreachable, start
 
 RECORDS_PROPERTY = "ssm_records"
 REQUIREMENTS_PROPERTY = "requirements"
@@ -191,14 +191,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     done = {r.requirement for r in records}
     missing = [r for r in declared if r not in done]
     error = call.excinfo.value if call.excinfo is not None else None
-    if isinstance(error, RequirementFailure) and report.failed:
+    if isinstance(error, (RequirementFailure, TargetUnreachable, UnsafeServer)) and report.failed:
         report.longrepr = str(error)  # the requirement and its evidence say more than a traceback
     if missing and error is not None:
         if isinstance(error, RequirementFailure):
             outcome, message = Outcome.SKIP, f"not reached: the test stopped at {error.requirement}"
         elif call.excinfo.errisinstance(pytest.skip.Exception) or hasattr(report, "wasxfail"):
             outcome, message = Outcome.SKIP, str(getattr(error, "msg", error))
-        elif isinstance(error, UnsafeServer):
+        elif isinstance(error, (UnsafeServer, TargetUnreachable)):
             outcome, message = Outcome.ERROR, str(error)
         else:
             outcome, message = Outcome.ERROR, f"suite or transport error: {type(error).__name__}: {error}"[:500]

@@ -88,7 +88,8 @@ class ServerPool:
         candidates = [s for s in self.explicit if s not in self.consumed]
         if not candidates:
             pytest.skip(self._cannot_provision(purpose))
-        return candidates[-1]
+        others = [s for s in candidates if s != self._idle and s != self.explicit[-1]]
+        return (others or candidates)[0]
 
 
 def backend_of(host: str) -> str:

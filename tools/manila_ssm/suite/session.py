@@ -25,6 +25,10 @@ REFERENCE_PROJECT = "ad000000000000000000000000000001"
 MIN_VERSION = "2.57"
 
 
+class TargetUnreachable(RuntimeError):
+    """No answer at all from the target: every test is an error of the transport, not a failure."""
+
+
 @dataclass
 class SuiteSession:
     config: SuiteConfig
@@ -72,6 +76,12 @@ def start(config: SuiteConfig, contract: contracts.Contract, progress: Progress 
     admin = ManilaClient(endpoint, admin_token, timeout=config.request_timeout, redactor=redactor, stats=stats)
     member = (ManilaClient(member_endpoint(endpoint, member_token), member_token,
                            timeout=config.request_timeout, redactor=redactor, stats=stats) if member_token else None)
+    probe = admin.request("GET", f"{endpoint.root}/v2/", version=None)
+    if probe.status is None:
+        if target is not None:
+            target.stop()
+        raise TargetUnreachable(f"the target at {redactor.text(endpoint.root)} does not answer ({probe.error}); "
+                                "check --ssm-base-url and that the API is up")
     max_version = discover_max_version(admin)
     versions = tuple(dict.fromkeys(
         (max_version or MIN_VERSION) if v == "max" else v for v in config.microversions
