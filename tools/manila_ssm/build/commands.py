@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from manila_ssm import paths
-from manila_ssm.build.contracts import CONTRACTS, DOCUMENTED, EFFECTIVE, build_source, default_options, effective_from_documented, own_source
+from manila_ssm.build.contracts import CONTRACTS, DOCUMENTED, EFFECTIVE, build_source, default_options, effective_from_documented
 from manila_ssm.build.generate import Generated, committed, contract_files, expected, write
 from manila_ssm.build.options import load_options
 from manila_ssm.build.validate import validate_examples, validate_openapi
@@ -92,16 +92,11 @@ def _build_spec(args: argparse.Namespace, options: Any, out: TextIO, err: TextIO
     for name, document in generated.files.items():
         if name.startswith("openapi/"):
             invalid += validate_openapi(document, Location(str(target / name)))
-    _report([*(f for f in generated.findings if f.severity >= Severity.WARNING and not _upstream_known(f)), *invalid], err)
+    _report([*(f for f in generated.findings if f.severity >= Severity.WARNING), *invalid], err)
     for name in changed:
         print(f"wrote {target / name}", file=out)
     print(f"{len(generated.files)} files up to date under {target} ({len(changed)} changed)", file=out)
     return EXIT_FINDINGS if invalid else EXIT_OK
-
-
-def _upstream_known(finding: Finding) -> bool:
-    """Parser warnings about the upstream page are the errata's business, not this command's."""
-    return not finding.location.file.startswith(("spec/", str(own_source().parent)))
 
 
 def run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
