@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
+from jsonschema import Draft202012Validator
 
 from manila_ssm.target import ADMIN_TOKEN, DEMO_TOKEN
 
@@ -29,11 +30,6 @@ VALID_PARAMS = {"host": "ref@beta", "writable": True, "nondisruptive": False, "p
                 "new_share_network_id": None}
 
 CASES_DIR = Path(__file__).parent / "cases"
-CASE_KEYS = {"id", "state", "server", "setup", "target", "action", "value", "raw", "method", "path", "url",
-             "headers", "token", "expect", "finally"}
-EXPECT_KEYS = {"status", "fault", "message", "body", "body_subset", "headers", "content_type", "then"}
-
-
 def load_cases() -> list[dict[str, Any]]:
     cases = []
     for path in sorted(CASES_DIR.glob("*.yaml")):
@@ -46,13 +42,26 @@ CASES = load_cases()
 
 
 def test_case_files_are_well_formed() -> None:
+    validator = Draft202012Validator(json.loads((CASES_DIR / "case.schema.json").read_text(encoding="utf-8")))
     ids = [c.get("id") for c in CASES]
     assert len(ids) == len(set(ids)), "case ids must be unique"
     for case in CASES:
-        assert set(case) <= CASE_KEYS, (case["id"], set(case) - CASE_KEYS)
-        assert set(case["expect"]) <= EXPECT_KEYS, (case["id"], set(case["expect"]) - EXPECT_KEYS)
-        assert isinstance(case["expect"]["status"], int), case["id"]
+        problems = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(case)]
+        assert not problems, (case.get("id"), problems)
         assert case.get("state", "idle") in STATES, (case["id"], case.get("state"))
+        if "fault" in case["expect"]:
+            assert case["expect"]["status"] >= 400, case["id"]
+
+
+def test_state_table_covers_every_action_in_every_state() -> None:
+    """§4.6: each state of the table answers all five actions on the source."""
+    table = [c for c in CASES if c["id"].split("--")[0] in STATES and c.get("target", "source") == "source"]
+    actions = {"migration_check", "migration_start", "migration_complete", "migration_cancel",
+               "migration_get_progress"}
+    for state in STATES:
+        seen = {c["action"] for c in table if c.get("state", "idle") == state and "--" in c["id"]
+                and c["id"].split("--")[0] == state}
+        assert seen == actions, (state, actions - seen)
 
 
 class Scenario:
