@@ -115,7 +115,7 @@ def test_waits_are_bounded_and_adaptive() -> None:
     result = Poller(timeout=5, clock=clock, progress=seen.append).wait("x", lambda: (next(answers), "note"))
     assert result.done and result.value == "done" and result.polls == 4
     assert 0.02 + 0.03 + 0.045 <= clock.waited < 0.2
-    assert len(seen) == 4 and seen[0].startswith("waiting for x: note")
+    assert len(seen) == 5 and seen[0].startswith("waiting for x: note") and seen[-1] == ""
     never = Poller(timeout=0.1).wait("y", lambda: (None, "still"))
     assert not never.done and never.elapsed < 0.5 and never.last_note == "still"
 

@@ -7,6 +7,7 @@ nothing is resolved, started, printed or written.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import shlex
@@ -171,8 +172,12 @@ def _progress_writer(config: pytest.Config) -> Any:
     if reporter is None or not config.get_terminal_writer().hasmarkup:
         return None
 
+    capture = config.pluginmanager.get_plugin("capturemanager")
+
     def write(line: str) -> None:
-        reporter.write("\r\x1b[K  " + line[:110])
+        # Live output during a test needs capturing suspended, as pytest's live logging does.
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            reporter.write("\r\x1b[K" + (f"  {line[:110]}\r" if line else ""))
 
     return write
 

@@ -61,11 +61,11 @@ class Poller:
             elapsed = time.monotonic() - started
             if self.progress is not None:
                 self.progress(f"waiting for {what}: {note} ({elapsed:.1f}s / {self.timeout:g}s)")
-            if value is not None:
-                return WaitResult(True, value, elapsed, polls, note)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return WaitResult(False, None, elapsed, polls, note)
+            if value is not None or time.monotonic() >= deadline:
+                if self.progress is not None:
+                    self.progress("")  # clear the progress line
+                return WaitResult(value is not None, value, elapsed, polls, note)
+            remaining = max(0.0, deadline - time.monotonic())
             pause = min(interval, remaining)
             time.sleep(pause)
             self.clock.waited += pause
