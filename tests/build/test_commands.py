@@ -105,3 +105,12 @@ def test_without_shared_the_committed_documented_contract_is_used(tmp_path: Path
     assert json.loads((tmp_path / "openapi/documented.json").read_text(encoding="utf-8")) == committed("documented")["openapi/documented.json"]
     code, _, err = run("spec", "build", "--contract", "documented")
     assert code == 2 and "the committed spec/openapi/documented.json is what there is" in err
+
+
+def test_a_source_with_errors_builds_but_exits_1(tmp_path: Path) -> None:
+    page = tmp_path / "page.inc"
+    page.write_text("Things\n======\n\nList things\n~~~~~~~~~~~\n\n.. rest_method:: GET /v2/things/{thing_id}\n", encoding="utf-8")
+    code, out, err = run("spec", "build", str(page), "-o", str(tmp_path / "out"))
+    assert code == 1
+    assert "page.inc:7: error:" in err and "Traceback" not in err
+    assert "a valid OpenAPI document" in out

@@ -28,7 +28,8 @@ def register(groups: CommandGroups) -> None:
         "build",
         help="build the OpenAPI document and JSON Schemas of an api-ref",
         description=__doc__,
-        epilog="Exit codes: 0 built, 1 the built OpenAPI is invalid, 2 usage or input error.",
+        epilog="Exit codes: 0 built cleanly; 1 built, with error findings (defects of the source, samples that "
+        "contradict their schemas) or an invalid OpenAPI result; 2 usage or input error.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     build.add_argument("source", nargs="?", type=Path, metavar="SOURCE", help="an api-ref page, folder or index.rst (default: our own spec/api-ref, regenerating spec/)")
@@ -70,9 +71,11 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     invalid = validate_openapi(document, Location(str(target / f"openapi/{contract}.json")))
     _report(findings + invalid, err)
     operations = sum(len(item) for item in document.get("paths", {}).values())
+    errors = sum(1 for f in findings if f.severity >= Severity.ERROR)
     print(f"{contract}: {operations} operations on {len(document.get('paths', {}))} paths, {len(files) - 1} schemas; "
-          f"{len(changed)} files written under {target}", file=out)
-    return EXIT_FINDINGS if invalid else EXIT_OK
+          f"{len(changed)} files written under {target}; {errors} errors, "
+          f"{'an invalid' if invalid else 'a valid'} OpenAPI document", file=out)
+    return EXIT_FINDINGS if invalid or errors else EXIT_OK
 
 
 def _build_spec(args: argparse.Namespace, options: Any, out: TextIO, err: TextIO) -> int:
