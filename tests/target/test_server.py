@@ -50,3 +50,19 @@ def test_serve_usage_errors_exit_2(argv: list[str], fragment: str) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert cli.run(argv, out, err) == cli.EXIT_USAGE
     assert fragment in err.getvalue() and "Traceback" not in err.getvalue()
+
+
+@pytest.mark.parametrize("path", ["/v2/share-servers/x/action", "/_reference/share-servers"])
+def test_deeply_nested_json_is_malformed_not_500(fast_api: Any, path: str) -> None:
+    """DEV-DEEP-JSON: upstream's parser lets RecursionError escape (500); ours calls it malformed."""
+    response = requests.post(f"{fast_api.base_url}{path}", data="[" * 50000, timeout=10, headers={
+        "X-Auth-Token": ADMIN_TOKEN, "Content-Type": "application/json",
+        "X-OpenStack-Manila-API-Version": "2.57", "X-OpenStack-Manila-API-Experimental": "True"})
+    assert response.status_code == 400
+    assert next(iter(response.json().values()))["code"] == 400
+
+
+def test_fixture_share_network_status_must_be_text(fast_api: Any) -> None:
+    response = requests.post(f"{fast_api.base_url}/_reference/share-networks", json={"status": None},
+                             headers={"X-Auth-Token": ADMIN_TOKEN}, timeout=10)
+    assert response.status_code == 400 and "'status'" in response.json()["badRequest"]["message"]

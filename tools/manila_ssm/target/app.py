@@ -10,7 +10,6 @@ method (404 below the method's version or without the experimental flag);
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from manila_ssm.target.http import (
     ApiFault,
     Call,
     bad_request,
+    decode_json,
     fault_response,
     json_response,
     parse_version,
@@ -201,7 +201,7 @@ class TargetApp:
         if content_type is None or content_type.split(";")[0].strip() != "application/json" or not data:
             raise bad_request("There is no such action: None")
         try:
-            decoded = json.loads(data)
+            decoded = decode_json(data)
         except ValueError:
             raise bad_request("Malformed request body") from None
         try:

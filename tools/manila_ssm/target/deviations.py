@@ -33,6 +33,8 @@ DEVIATIONS: tuple[Deviation, ...] = (
               "500 (AttributeError on `.get`)", "400 badRequest with WebOb's generic text"),
     Deviation("DEV-NETWORK-ID-NOT-STRING", "check/start with a truthy `new_share_network_id` that is not a string",
               "depends on the database driver (500 with MySQL)", "400 \"Share network <value> not found.\""),
+    Deviation("DEV-DEEP-JSON", "a JSON body nested too deeply for Python's decoder (thousands of `[`)",
+              "500 (RecursionError escapes the body parser)", "400 \"Malformed request body\""),
     Deviation("DEV-NO-TOKEN", "any /v2 request without `X-Auth-Token`",
               "keystone: 401 `{\"error\": ...}`; noauth: 204 with a fake token",
               "401 in keystone's shape, as a keystone-backed deployment answers"),

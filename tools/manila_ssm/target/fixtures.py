@@ -29,7 +29,7 @@ from werkzeug.wrappers import Request, Response
 
 from manila_ssm.target import store
 from manila_ssm.target.config import FAIL_AT_STATES, Capabilities, ShareNetwork
-from manila_ssm.target.http import ApiFault, Call, bad_request, json_response, not_found
+from manila_ssm.target.http import ApiFault, Call, bad_request, decode_json, json_response, not_found
 from manila_ssm.target.resources import server_view
 from manila_ssm.target.runtime import Runtime
 
@@ -41,7 +41,7 @@ def body_object(request: Request) -> dict[str, Any]:
     if not data:
         return {}
     try:
-        body = json.loads(data)
+        body = decode_json(data)
     except ValueError:
         raise bad_request("The fixture API expects a JSON object body.") from None
     if not isinstance(body, dict):
@@ -78,6 +78,8 @@ def create_share_network(rt: Runtime, call: Call) -> Response:
                         neutron_net_id=_text(body, "neutron_net_id"),
                         neutron_subnet_id=_text(body, "neutron_subnet_id"))
     status = _text(body, "status", "active")
+    if not status:
+        raise bad_request("'status' must be a share network status such as \"active\" or \"error\".")
     with rt.store.write() as conn:
         network = store.put_share_network(conn, spec)
         if status != "active":

@@ -120,6 +120,14 @@ def parse_version(call: Call) -> None:
         call.experimental = bool_from_string(headers[EXPERIMENTAL_HEADER], strict=False)
 
 
+def decode_json(data: bytes) -> Any:
+    """``json.loads`` where nesting too deep to decode is malformed input too (DEV-DEEP-JSON)."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
 def version_text(version: tuple[int, int]) -> str:
     return f"{version[0]}.{version[1]}"
 
