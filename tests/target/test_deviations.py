@@ -4,6 +4,7 @@ each is cited in the target's code and rendered in the README's "Reference targe
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,8 @@ def test_cited_in_code_and_rendered_in_readme(deviation: Deviation) -> None:
     assert deviation.id in CODE, f"{deviation.id} is not cited where the target deviates"
     row = f"| `{deviation.id}` | {deviation.request} | {deviation.upstream} | {deviation.reference} |"
     assert row in SECTION, f"README's Reference target section lacks (or has a stale) row: {row}"
+
+
+def test_readme_names_no_other_deviation() -> None:
+    named = set(re.findall(r"`(DEV-[A-Z-]+)`", SECTION))
+    assert named == {d.id for d in DEVIATIONS}
