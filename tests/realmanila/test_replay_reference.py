@@ -65,7 +65,8 @@ def answers() -> dict[str, list]:
 
 def test_cassettes_cover_the_scenarios() -> None:
     assert {c.scenario for c in ALL} >= {"happy-path", "cancel", "unknown-ids", "non-admin",
-                                         "idle-errors", "bad-bodies", "headers-versions-urls"}
+                                         "idle-errors", "bad-bodies", "headers-versions-urls",
+                                         "new-share-network"}
 
 
 @pytest.mark.parametrize("recorded", ALL, ids=lambda c: c.scenario)

@@ -69,6 +69,16 @@ def cancel_path(rec: Recording) -> None:
              {"migration_check": params(dest)})
 
 
+def new_share_network(rec: Recording) -> None:
+    dest = rec.fixtures.server("spare")["destination_host"]
+    body = params(dest, new_share_network_id=rec.fixtures.document["new_share_network_id"])
+    rec.call("check with a new share network", "spare", {"migration_check": body})
+    rec.call("start with a new share network", "spare", {"migration_start": body})
+    rec.poll("progress until phase 1 is done", "spare", {"status": 200, "task_state": PHASE1_DONE}, learn=True)
+    rec.call("complete", "spare", {"migration_complete": None})
+    rec.poll("progress on the source until success", "spare", {"status": 200, "task_state": "migration_success"})
+
+
 def unknown_ids(rec: Recording) -> None:
     host = rec.fixtures.server("idle")["destination_host"]
     for action in ACTIONS:
@@ -183,6 +193,7 @@ def headers_versions_urls(rec: Recording) -> None:
 SCENARIOS: dict[str, tuple[str, Any]] = {
     "happy-path": ("check, start, progress until phase 1 is done, complete, and what follows", happy_path),
     "cancel": ("start, the wrong-phase answers while migrating, cancel at phase 1 done, and after", cancel_path),
+    "new-share-network": ("a migration that also moves the server to another share network", new_share_network),
     "unknown-ids": ("every action on a server id that does not exist", unknown_ids),
     "non-admin": ("every action with a non-admin token, on a real and an unknown server", non_admin),
     "idle-errors": ("wrong-state and bad-destination answers on a server that is not migrating", idle_errors),
