@@ -77,6 +77,20 @@ def test_actions_route_without_project_id(ssm) -> None:
                        "not Manila's 400 badRequest", exchange, action="migration_get_progress")
 
 
+@pytest.mark.requirement("SSM-URL-DOCUMENTED-PATH")
+def test_documented_action_path_routes(ssm) -> None:
+    server = ssm.idle_server()
+    ssm.session.pool.guard(server)
+    path = ssm.contract.action_path.replace("{share_server_id}", server)
+    path = path.replace("{project_id}", ssm.admin.endpoint.project_id or "")
+    exchange = ssm.admin.request("POST", ssm.admin.endpoint.root + path.replace("//", "/"),
+                                 json_body={"migration_check": parameters(ssm.destination(server))},
+                                 version=ssm.version, experimental=True)
+    ssm.verify.require("SSM-URL-DOCUMENTED-PATH", exchange.status == 200,
+                       f"POST {ssm.contract.action_path} answered {exchange.status or exchange.error}, "
+                       "not the check's 200", exchange, action="migration_check")
+
+
 @pytest.mark.requirement("SSM-DISCOVERY-MAX-VERSION")
 def test_version_discovery_announces_257(ssm) -> None:
     version = ssm.session.max_version

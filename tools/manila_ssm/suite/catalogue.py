@@ -86,9 +86,8 @@ def unknown_id(action: str) -> str:
 
 
 def _source(action: ActionContract) -> str:
-    if action.errata:
-        return "erratum " + ", ".join(action.errata)
-    return action.source or f"api-ref: {action.name}"
+    clause = action.source or f"api-ref: {action.name}"
+    return f"{clause}; errata {', '.join(action.errata)}" if action.errata else clause
 
 
 def derived(contract: Contract) -> Iterator[Requirement]:

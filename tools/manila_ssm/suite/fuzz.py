@@ -175,6 +175,12 @@ def judge_answer(contract: Contract, action: str, body: Any, exchange: Exchange,
         return Verdict(exchange, f"{status} (known upstream defect)", defect)
     if status >= 500:
         return Verdict(exchange, f"server error {status}")
+    echoed = exchange.header(VERSION_HEADER)
+    requested = next((v for k, v in exchange.request_headers.items() if k.lower() == VERSION_HEADER.lower()), None)
+    if echoed != requested:
+        return Verdict(exchange, f"the answer echoes {VERSION_HEADER} {echoed!r}, not {requested!r}")
+    if exchange.response_body and not (exchange.header("Content-Type") or "").startswith("application/json"):
+        return Verdict(exchange, f"the answer's Content-Type is {exchange.header('Content-Type')!r}, not JSON")
     errors = {code for code in terms.error_codes if 400 <= code < 500}
     if not well_formed:
         if status not in errors | {400}:
