@@ -111,3 +111,15 @@ def test_a_body_over_the_size_limit_is_413(fast_api: object) -> None:
     response = requests.post(f"{base_url}/v2/share-servers/x/action", data=b"{" + b" " * MAX_BODY + b"}",
                              headers={"X-Auth-Token": ADMIN_TOKEN, "Content-Type": "application/json"}, timeout=10)
     assert response.status_code == 413
+
+
+def test_the_readme_example_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.partition("## Reference target")[2].partition("\n## ")[0]
+    example = section.partition("```yaml\n")[2].partition("```")[0]
+    filled = (example.replace("<uuid>", "11111111-2222-3333-4444-555555555555")
+              .replace("<hex>", "ab12").replace("<project>", "ab12"))
+    path = tmp_path / "readme.yaml"
+    path.write_text(filled, encoding="utf-8")
+    config = TargetConfig.load(path)
+    assert config.backends[0].name == "ref@alpha" and config.faults
