@@ -114,3 +114,15 @@ def test_a_source_with_errors_builds_but_exits_1(tmp_path: Path) -> None:
     assert code == 1
     assert "page.inc:7: error:" in err and "Traceback" not in err
     assert "a valid OpenAPI document" in out
+
+
+def test_findings_in_canonical_json_files_name_the_line(tmp_path: Path) -> None:
+    from manila_ssm import jsonio
+
+    document = json.loads((INPUTS / "openapi-bad-example.json").read_text(encoding="utf-8"))
+    bad = tmp_path / "bad.json"
+    jsonio.write(bad, document)
+    line = next(n for n, text in enumerate(jsonio.dumps(document).splitlines(), 1) if '"wrong": {' in text)
+    code, _, err = run("spec", "validate", str(bad))
+    assert code == 1
+    assert f"bad.json:{line}: error: example 'wrong'" in err

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -22,7 +22,19 @@ from manila_ssm.model import ApiRef
 _DOC = "urn:manila-ssm:openapi"
 
 
-def validate_openapi(document: Any, where: Location) -> list[Finding]:
+Locate = Callable[[Sequence[Any]], Location]
+
+
+def _fixed(where: Location) -> Locate:
+    return lambda parts: where
+
+
+def pointer(parts: Sequence[Any]) -> str:
+    """A JSON pointer (RFC 6901) from path parts."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def validate_openapi(document: Any, where: Location, locate: Locate | None = None) -> list[Finding]:
     """openapi-spec-validator's verdict on an OpenAPI 3.1 document, one finding per error."""
     # The pure-Python backend gives the same messages everywhere (jsonschema-rs differs).
     os.environ.setdefault("OPENAPI_SPEC_VALIDATOR_SCHEMA_VALIDATOR_BACKEND", "jsonschema")
@@ -30,20 +42,21 @@ def validate_openapi(document: Any, where: Location) -> list[Finding]:
 
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.1"):
         return [_finding("SSM-VALIDATE-OPENAPI", where, "not an OpenAPI 3.1 document (no 'openapi: 3.1.x')")]
+    locate = locate or _fixed(where)
     findings = []
     for error in OpenAPIV31SpecValidator(document).iter_errors():
-        pointer = "/".join(str(p) for p in error.absolute_path)
-        findings.append(_finding("SSM-VALIDATE-OPENAPI", where, f"invalid OpenAPI at #/{pointer}: {error.message}"))
+        parts = list(error.absolute_path)
+        findings.append(_finding("SSM-VALIDATE-OPENAPI", locate(parts), f"invalid OpenAPI at #{pointer(parts)}: {error.message}"))
     return findings
 
 
-def validate_schema(schema: Any, where: Location) -> list[Finding]:
+def validate_schema(schema: Any, where: Location, locate: Locate | None = None) -> list[Finding]:
     """A standalone schema against the 2020-12 metaschema; it also needs an ``$id``."""
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
-        pointer = "/".join(str(p) for p in error.absolute_path)
-        return [_finding("SSM-VALIDATE-SCHEMA", where, f"invalid JSON Schema at #/{pointer}: {error.message}")]
+        parts = list(error.absolute_path)
+        return [_finding("SSM-VALIDATE-SCHEMA", (locate or _fixed(where))(parts), f"invalid JSON Schema at #{pointer(parts)}: {error.message}")]
     if not isinstance(schema, dict) or not schema.get("$id"):
         return [_finding("SSM-VALIDATE-SCHEMA", where, "the schema has no $id", "give every generated schema an $id")]
     return []
@@ -55,17 +68,18 @@ def instance_errors(schema: Mapping[str, Any], instance: Any) -> list[str]:
     return [_reason(error) for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))]
 
 
-def validate_examples(document: dict[str, Any], where: Location) -> list[Finding]:
+def validate_examples(document: dict[str, Any], where: Location, locate: Locate | None = None) -> list[Finding]:
     """Every ``examples`` value of every media type against its schema (per action where named)."""
+    locate = locate or _fixed(where)
     registry = Registry().with_resource(_DOC, Resource(contents=document, specification=DRAFT202012))
     findings = []
-    for pointer, name, example, schema_ref in examples_of(document):
+    for at_pointer, name, example, schema_ref in examples_of(document):
         validator = Draft202012Validator({"$ref": schema_ref}, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
         sample = str(example.get("summary", ""))
         # Our builders put the sample's path in the summary: point at the sample when there is one.
-        at = Location(sample) if sample.endswith(".json") else where
+        at = Location(sample) if sample.endswith(".json") else locate(_parts(at_pointer))
         for error in validator.iter_errors(example.get("value")):
-            findings.append(_finding("SSM-VALIDATE-SAMPLE", at, f"example {name!r} at {where.file}#{pointer} does not match its schema: {_reason(error)}"))
+            findings.append(_finding("SSM-VALIDATE-SAMPLE", at, f"example {name!r} at {where.file}#{at_pointer} does not match its schema: {_reason(error)}"))
     return findings
 
 
@@ -107,6 +121,10 @@ def examples_of(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, 
                         if ref.startswith("#"):
                             ref = _DOC + ref
                         yield f"{at}/examples/{name}", name, example, ref
+
+
+def _parts(text: str) -> list[str]:
+    return [part.replace("~1", "/").replace("~0", "~") for part in text.split("/")[1:]]
 
 
 def _escape(token: str) -> str:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from manila_ssm import paths
+from manila_ssm import jsonio, paths
 from manila_ssm.apiref import parse
 from manila_ssm.build.contracts import DOCUMENTED, EFFECTIVE, own_source
-from manila_ssm.build.validate import instance_errors, validate_examples, validate_openapi, validate_schema
+from manila_ssm.build.validate import Locate, instance_errors, pointer, validate_examples, validate_openapi, validate_schema
 from manila_ssm.errors import Finding, Location, Severity, SpecError
 
 RULE_INPUT = "SSM-VALIDATE-INPUT"
@@ -49,13 +49,14 @@ def validate_files(files: Sequence[Path]) -> FileCheck:
         if problem is not None:
             input_errors.append(problem)
             continue
+        locate = _locator(path, document, where)
         if isinstance(document, dict) and "openapi" in document:
-            invalid = validate_openapi(document, where)
+            invalid = validate_openapi(document, where, locate)
             input_errors += invalid
             if not invalid:
-                findings += _examples(path, document, where)
+                findings += _examples(path, document, where, locate)
         elif isinstance(document, dict) and "$schema" in document:
-            input_errors += validate_schema(document, where)
+            input_errors += validate_schema(document, where, locate)
         elif path.resolve() in samples:
             findings += _check_sample(path, document, samples[path.resolve()], where)
         else:
@@ -64,9 +65,9 @@ def validate_files(files: Sequence[Path]) -> FileCheck:
     return FileCheck(len(todo), tuple(input_errors + findings), tuple(input_errors))
 
 
-def _examples(path: Path, document: dict[str, Any], where: Location) -> list[Finding]:
+def _examples(path: Path, document: dict[str, Any], where: Location, locate: Locate) -> list[Finding]:
     """Example findings; those of the committed documented contract that the errata explain become one note."""
-    findings = validate_examples(document, where)
+    findings = validate_examples(document, where, locate)
     documented = paths.spec_dir() / "openapi" / f"{DOCUMENTED}.json"
     if not findings or path.resolve() != documented.resolve():
         return findings
@@ -97,6 +98,45 @@ def _check_sample(path: Path, document: Any, key: tuple[str, str, Location], whe
         Finding("SSM-VALIDATE-SAMPLE", Severity.ERROR, where, f"does not match {_display(schema_path)} (included at {included_at}): {reason}")
         for reason in instance_errors(schema, document)
     ]
+
+
+def pointer_lines(document: Any) -> dict[str, int]:
+    """The line each JSON pointer starts on when ``document`` is written by ``jsonio`` (indent 2, sorted keys)."""
+    lines: dict[str, int] = {}
+    line = 1
+
+    def walk(value: Any, at: str) -> None:
+        nonlocal line
+        lines[at] = line
+        children = sorted(value.items()) if isinstance(value, dict) else list(enumerate(value)) if isinstance(value, list) else []
+        for key, child in children:
+            line += 1
+            walk(child, at + pointer([key]))
+        if children:
+            line += 1
+
+    walk(document, "")
+    return lines
+
+
+def _locator(path: Path, document: Any, where: Location) -> Locate:
+    """File:line for a JSON pointer, when the file is in jsonio's canonical form (else the file)."""
+    try:
+        canonical = path.read_text(encoding="utf-8") == jsonio.dumps(document)
+    except OSError:
+        canonical = False
+    if not canonical:
+        return lambda parts: where
+    lines = pointer_lines(document)
+
+    def locate(parts: Sequence[Any]) -> Location:
+        for end in range(len(parts), -1, -1):
+            line = lines.get(pointer(parts[:end]))
+            if line is not None:
+                return Location(where.file, line)
+        return where
+
+    return locate
 
 
 def _own_samples() -> dict[Path, tuple[str, str, Location]]:
