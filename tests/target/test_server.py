@@ -66,3 +66,11 @@ def test_fixture_share_network_status_must_be_text(fast_api: Any) -> None:
     response = requests.post(f"{fast_api.base_url}/_reference/share-networks", json={"status": None},
                              headers={"X-Auth-Token": ADMIN_TOKEN}, timeout=10)
     assert response.status_code == 400 and "'status'" in response.json()["badRequest"]["message"]
+
+
+def test_public_api_is_pinned() -> None:
+    import manila_ssm.target as target
+
+    assert sorted(target.__all__) == ["ADMIN_TOKEN", "Backend", "Capabilities", "DEMO_TOKEN", "Fault",
+                                      "ReferenceTarget", "ShareNetwork", "TargetConfig", "Timings"]
+    assert all(hasattr(target, name) for name in target.__all__)
