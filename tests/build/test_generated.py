@@ -39,3 +39,20 @@ def test_committed_files_are_written_canonically() -> None:
     for path in [*root.glob("openapi/*.json"), *root.glob("schemas/*/*.json")]:
         text = path.read_text(encoding="utf-8")
         assert text == jsonio.dumps(json.loads(text)), f"{path} is not in jsonio's canonical form; {REGENERATE}"
+
+
+@pytest.mark.parametrize("contract", [EFFECTIVE, DOCUMENTED])
+def test_schema_files_are_named_and_identified_by_contract_action_and_role(contract: str) -> None:
+    names = sorted(path.name for path in (paths.spec_dir() / "schemas" / contract).glob("*.json"))
+    expected_names = sorted(
+        f"{action}.{role}.json"
+        for action in ("migration_check", "migration_start", "migration_complete", "migration_get_progress", "migration_cancel")
+        for role in ("request", "response")
+        if not (role == "response" and action in ("migration_start", "migration_cancel"))
+    )
+    assert names == expected_names
+    for name in names:
+        schema = json.loads((paths.spec_dir() / "schemas" / contract / name).read_text(encoding="utf-8"))
+        action, role, _ = name.split(".")
+        assert schema["$id"] == f"urn:manila-ssm:schema:{contract}:{action}:{role}"
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
