@@ -89,3 +89,28 @@ def test_redacted_configuration_hides_tokens() -> None:
     shown = json.dumps(config.redacted())
     assert "admin:ad01" not in shown and "demo:de02" not in shown
     assert config.redacted()["admin_token"] == REDACTED
+
+
+@pytest.mark.filterwarnings("ignore:Support for InfluxDB")
+def test_credentials_from_clouds_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # keystoneauth's admin_token plugin needs no identity service, so this runs offline.
+    (tmp_path / "clouds.yaml").write_text(
+        "clouds:\n"
+        "  ops:\n"
+        "    auth_type: admin_token\n"
+        "    auth: {token: 'cloud-admin-token', endpoint: 'http://127.0.0.1:8786/v2/ad01'}\n"
+        "    sharev2_endpoint_override: http://127.0.0.1:8786/v2/ad01\n"
+    )
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "clouds.yaml"))
+    config = resolve({"cloud": "ops"}, {}, {})
+    assert config.admin_token == "cloud-admin-token"
+    assert config.base_url == "http://127.0.0.1:8786/v2/ad01"
+    assert config.sources["admin_token"] == "clouds.yaml cloud ops"
+    assert "cloud-admin-token" not in json.dumps(config.redacted())
+
+
+def test_unknown_cloud_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "clouds.yaml").write_text("clouds: {}\n")
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "clouds.yaml"))
+    with pytest.raises(ConfigError, match="--ssm-cloud nowhere: cannot get a token"):
+        resolve({"cloud": "nowhere"}, {}, {})

@@ -44,6 +44,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("project_id", "project id for URLs when the base URL has none (project-less URLs are used otherwise)"),
     Option("admin_token", "X-Auth-Token of an admin (keystone token, or user:project with noauth)", secret=True),
     Option("member_token", "X-Auth-Token of a non-admin; policy requirements are skipped without it", secret=True),
+    Option("cloud", "clouds.yaml cloud giving the admin token and the endpoint (needs openstacksdk)"),
+    Option("member_cloud", "clouds.yaml cloud giving the non-admin token (needs openstacksdk)"),
     Option("microversions", "comma-separated microversions to test; 'max' is the target's maximum", "2.57,max"),
     Option("dest_hosts", "comma-separated destination hosts (host@backend); default: discovered from the pools API"),
     Option("server_ids", "comma-separated share server ids the suite may migrate (and nothing else)"),
@@ -72,6 +74,8 @@ class SuiteConfig:
     project_id: str = ""
     admin_token: str = ""
     member_token: str = ""
+    cloud: str = ""
+    member_cloud: str = ""
     microversions: tuple[str, ...] = ("2.57", "max")
     dest_hosts: tuple[str, ...] = ()
     server_ids: tuple[str, ...] = ()
@@ -180,6 +184,7 @@ def resolve(
         except ValueError as error:
             raise ConfigError(f"{option.flag}: bad value {raw!r} from {source}: {error}") from None
         sources[option.name] = source
+    _from_clouds(values, sources)
     config = SuiteConfig(**values, sources=sources)
     if config.servers_file:
         ids = load_servers_file(Path(config.servers_file))
@@ -197,6 +202,21 @@ def resolve(
     elif config.server_ids:
         raise ConfigError("share server ids were given without a target; add --ssm-base-url")
     return config
+
+
+def _from_clouds(values: dict[str, Any], sources: dict[str, str]) -> None:
+    """Fill tokens and the base URL from clouds.yaml where they were not given directly."""
+    from manila_ssm.suite.clouds import from_cloud
+
+    for cloud_key, token_key in (("cloud", "admin_token"), ("member_cloud", "member_token")):
+        if not values.get(cloud_key) or values.get(token_key):
+            continue
+        credentials = from_cloud(values[cloud_key])
+        values[token_key] = credentials.token
+        sources[token_key] = f"clouds.yaml cloud {values[cloud_key]}"
+        if cloud_key == "cloud" and credentials.endpoint and not values.get("base_url"):
+            values["base_url"] = credentials.endpoint
+            sources["base_url"] = f"clouds.yaml cloud {values[cloud_key]}"
 
 
 def _replace(config: SuiteConfig, **changes: Any) -> SuiteConfig:
