@@ -70,6 +70,7 @@ def register(groups: CommandGroups) -> None:
     drift = commands.add_parser("drift", help="write the documented-contract drift report (spec/drift/)")
     drift.add_argument("--live-report", type=Path, help="conformance.json of a documented-contract run "
                        "against real Manila (reports/real-manila/documented/conformance.json)")
+    drift.add_argument("--note", default="", help="a sentence on how the live run was made (kept in the report)")
     drift.add_argument("--cassettes", type=Path, default=Path("tests/cassettes"), help="recorded cassettes")
     drift.add_argument("--out", type=Path, default=Path("spec/drift"), help="output directory (spec/drift)")
     drift.set_defaults(handler=_drift)
@@ -157,7 +158,7 @@ def _drift(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from manila_ssm.realmanila import live
 
     try:
-        document, written = live.write_drift(args.cassettes, args.live_report, args.out)
+        document, written = live.write_drift(args.cassettes, args.live_report, args.out, args.note)
     except ValueError as error:
         raise UsageError(str(error)) from None
     for path in written:

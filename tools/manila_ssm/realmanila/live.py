@@ -66,7 +66,8 @@ def run_suite(config: HarnessConfig, contracts: tuple[str, ...], reports_dir: Pa
     return worst
 
 
-def write_drift(cassette_dir: Path, live_report: Path | None, out: Path) -> tuple[dict, list[Path]]:
+def write_drift(cassette_dir: Path, live_report: Path | None, out: Path,
+                note: str = "") -> tuple[dict, list[Path]]:
     """Build the drift report from the cassettes (and a live documented run) and write it."""
     import json
 
@@ -90,7 +91,7 @@ def write_drift(cassette_dir: Path, live_report: Path | None, out: Path) -> tupl
                              "give the report of a --contract documented run")
         failures += drift.from_live_report(report)
         sources.append("a live documented-contract run of the suite")
-        context["live_run"] = {"counts": report.get("counts"), "seed": report.get("seed")}
+        context["live_run"] = {"counts": report.get("counts"), "seed": report.get("seed"), "note": note}
     context["sources"] = " and ".join(sources)
     overlay = yaml.safe_load((paths.spec_dir() / "errata.overlay.yaml").read_text(encoding="utf-8"))
     document = drift.build(failures, defects, drift.errata_titles(overlay), context)
