@@ -23,11 +23,22 @@ from manila_ssm.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CommandGroups, Us
 from manila_ssm.errors import Finding, Location, Severity
 
 
+_BUILD_HELP = """\
+Without SOURCE: regenerate everything under spec/ (the effective contract from
+our api-ref source spec/api-ref; the documented contract from the upstream page
+when ../shared is there, else the committed one stays).
+
+With SOURCE (an api-ref page, a folder or an index.rst): build its OpenAPI
+document and JSON Schemas into DIR/openapi and DIR/schemas; --contract
+documented builds it as written, --contract effective applies the errata
+overlay (spec/errata.overlay.yaml)."""
+
+
 def register(groups: CommandGroups) -> None:
     build = groups.spec.add_parser(
         "build",
         help="build the OpenAPI document and JSON Schemas of an api-ref",
-        description=__doc__,
+        description=_BUILD_HELP,
         epilog="Exit codes: 0 built cleanly; 1 built, with error findings (defects of the source, samples that "
         "contradict their schemas) or an invalid OpenAPI result; 2 usage or input error.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
