@@ -135,3 +135,21 @@ def test_every_requirement_is_checked_by_some_conformance_test(pytester: pytest.
     checked = {rid for item in items for rid in item.stash.get(ITEM_REQUIREMENTS, ())}
     catalogue = cat.build(contracts.load(contract))
     assert {r.id for r in catalogue} - checked == set()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["conformance", "--ssm-admin-token", ADMIN, "--ssm-seed", "5"],
+         "pytest conformance --ssm-admin-token=$SSM_ADMIN_TOKEN --ssm-seed=7"),
+        ([f"--ssm-member-token={MEMBER}", "-k", "a or b", "--ssm-seed=5"],
+         "pytest --ssm-member-token=$SSM_MEMBER_TOKEN -k 'a or b' --ssm-seed=7"),
+    ],
+)
+def test_reproduce_command_fixes_the_seed_and_leaves_tokens_out(args, expected) -> None:
+    from types import SimpleNamespace
+
+    from manila_ssm.suite.terminal import reproduce_command
+
+    config = SimpleNamespace(invocation_params=SimpleNamespace(args=args))
+    assert reproduce_command(config, 7) == expected  # type: ignore[arg-type]

@@ -7,10 +7,8 @@ nothing is resolved, started, printed or written.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import random
-import shlex
+import secrets
 import sys
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -27,6 +25,7 @@ from manila_ssm.suite.fixtures import Conformance
 from manila_ssm.suite.outcomes import Outcome, Record, RecordSink, RequirementFailure
 from manila_ssm.suite.servers import UnsafeServer
 from manila_ssm.suite.session import SuiteSession, TargetUnreachable, start
+from manila_ssm.suite.terminal import progress_writer, reproduce_command
 
 RECORDS_PROPERTY = "ssm_records"
 REQUIREMENTS_PROPERTY = "requirements"
@@ -56,7 +55,7 @@ class _State:
         self.tests: dict[str, list[str]] = {}
         self.written: list[Path] = []
         self.summary: reports.Summary | None = None
-        self.seed = random.randrange(2**32)
+        self.seed = secrets.randbits(32)  # not the global random module: other tests may seed it
 
 
 STATE = pytest.StashKey[_State]()
@@ -151,7 +150,7 @@ def ssm_session(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
     """The target (started here when none is configured) and what was discovered about it."""
     state = _activate(request.config)
     assert state.config is not None and state.contract is not None
-    session = start(state.config, state.contract, _progress_writer(request.config))
+    session = start(state.config, state.contract, progress_writer(request.config))
     state.session = session
     try:
         yield session
@@ -165,21 +164,6 @@ def ssm(request: pytest.FixtureRequest, ssm_session: SuiteSession) -> Conformanc
     sink = RecordSink(request.node.nodeid)
     request.node.stash[ITEM_SINK] = sink
     return Conformance(ssm_session, Verifier(ssm_session.catalogue, ssm_session.contract, sink))
-
-
-def _progress_writer(config: pytest.Config) -> Any:
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is None or not config.get_terminal_writer().hasmarkup:
-        return None
-
-    capture = config.pluginmanager.get_plugin("capturemanager")
-
-    def write(line: str) -> None:
-        # Live output during a test needs capturing suspended, as pytest's live logging does.
-        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-            reporter.write("\r\x1b[K" + (f"  {line[:110]}\r" if line else ""))
-
-    return write
 
 
 @pytest.hookimpl(wrapper=True)
@@ -259,25 +243,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         state.written = reports.write_all(Path(state.config.reports_dir), summary, context)
     except OSError as error:
         print(f"manila-ssm: cannot write reports to {state.config.reports_dir}: {error.strerror}", file=sys.stderr)
-
-
-def reproduce_command(config: pytest.Config, seed: int | None) -> str:
-    """The command line of this run with its seed fixed and secrets left out (taken from SSM_* instead)."""
-    secret_flags = {o.flag: o.env for o in OPTIONS if o.secret}
-    args: list[str] = []
-    hide_next = False
-    for arg in map(str, config.invocation_params.args):
-        flag = arg.split("=", 1)[0]
-        if hide_next:
-            hide_next = False
-            args[-1] = f"{args[-1]}=${secret_flags[args[-1]]}"
-        elif flag in secret_flags:
-            args.append(f"{flag}=${secret_flags[flag]}" if "=" in arg else flag)
-            hide_next = "=" not in arg
-        elif not flag.startswith("--ssm-seed"):
-            args.append(arg)
-    return " ".join(["pytest", *(a if a.startswith("--ssm-") and "=$SSM_" in a else shlex.quote(a) for a in args),
-                     f"--ssm-seed={seed}"])
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
