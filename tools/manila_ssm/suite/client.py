@@ -12,7 +12,7 @@ from __future__ import annotations
 import json as jsonlib
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -179,22 +179,26 @@ class ManilaClient:
         headers.update(extra_headers or {})
         return self.send(method, url, headers, data)
 
-    def send(self, method: str, url: str, headers: Mapping[str, str], data: bytes | None) -> Exchange:
+    def send(self, method: str, url: str, headers: Mapping[str, str], data: bytes | None,
+             on_response: Callable[[requests.Response], None] | None = None) -> Exchange:
+        """Send as given; ``on_response`` sees the raw response (for schemathesis' own checks)."""
         started = time.monotonic()
         try:
-            return self._send(method, url, headers, data, started)
+            return self._send(method, url, headers, data, started, on_response)
         finally:
             self.stats.requests += 1
             self.stats.seconds += time.monotonic() - started
 
     def _send(self, method: str, url: str, headers: Mapping[str, str], data: bytes | None,
-              started: float) -> Exchange:
+              started: float, on_response: Callable[[requests.Response], None] | None) -> Exchange:
         request_text = self.redactor.text((data or b"").decode("utf-8", "replace"))[:_EXCERPT]
         recorded_headers = self.redactor.headers(headers)
         recorded_url = self.redactor.text(url)
         try:
             response = self._session.request(method, url, headers=dict(headers), data=data, timeout=self.timeout)
             raw = response.content
+            if on_response is not None:
+                on_response(response)
         except requests.Timeout:
             return _no_answer(method, recorded_url, recorded_headers, request_text, started,
                               f"no answer within the {self.timeout:g} s request timeout")
