@@ -43,7 +43,9 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
     suite = paths.conformance_dir()
     if not suite.is_dir():
         raise UsageError(f"the conformance suite is missing at {suite}; reinstall the package")
-    argv = [str(suite), "--import-mode=importlib", "-p", "no:cacheprovider", "--rootdir", str(suite)]
+    argv = [str(suite), "--import-mode=importlib", "-p", "no:cacheprovider", "--rootdir", str(suite),
+            # run imports the package before pytest starts, so pytest cannot rewrite its asserts: expected
+            "-W", "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning"]
     for option in OPTIONS:
         value = getattr(args, option.name)
         if value is not None:
