@@ -154,6 +154,8 @@ class RecordSink:
 
     test: str
     records: list[Record] = field(default_factory=list)
+    #: failures recorded without stopping the test; the plugin fails the test with them at the end
+    deferred: list[RequirementFailure] = field(default_factory=list)
 
     def add(self, record: Record) -> None:
         self.records.append(record)

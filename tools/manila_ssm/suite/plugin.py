@@ -180,7 +180,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     done = {r.requirement for r in records}
     missing = [r for r in declared if r not in done]
     error = call.excinfo.value if call.excinfo is not None else None
-    if isinstance(error, (RequirementFailure, TargetUnreachable, UnsafeServer)) and report.failed:
+    if sink.deferred and call.when == "call":
+        report.outcome = "failed"
+        if hasattr(report, "wasxfail"):
+            del report.wasxfail
+        stopped = [error] if isinstance(error, RequirementFailure) else []
+        report.longrepr = "\n".join(str(f) for f in [*sink.deferred, *stopped])
+    if isinstance(error, (RequirementFailure, TargetUnreachable, UnsafeServer)) and report.failed \
+            and not sink.deferred:
         report.longrepr = str(error)  # the requirement and its evidence say more than a traceback
     if missing and error is not None:
         if isinstance(error, RequirementFailure):
