@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
 from manila_ssm import cli
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        code = cli.run(list(argv), out, err)
-    except SystemExit as exit_:  # argparse exits for --help and usage errors
-        code = int(exit_.code or 0)
-    return code, out.getvalue(), err.getvalue()
+from ssm_testing import run_cli as run
 
 
 def test_no_command_prints_help_and_exits_2() -> None:

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from manila_ssm import cli, paths
+from manila_ssm import paths
 from manila_ssm.build.contracts import upstream_page
 from manila_ssm.build.generate import committed
 from manila_ssm.build.normative import normative
+from ssm_testing import run_cli as run
 
 INPUTS = Path(__file__).parent / "cli-inputs"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        code = cli.run(list(argv), out, err)
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_build_without_source_writes_both_contracts_like_the_committed_ones(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import subprocess
@@ -11,19 +10,11 @@ from pathlib import Path
 import pytest
 
 from manila_ssm import cli
+from ssm_testing import run_cli as run
 
 HERE = Path(__file__).parent
 RENAME = HERE / "cases" / "response-field-renamed"
 IGNORES = HERE / "ignores"
-
-
-def run(*argv: str | Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        code = cli.run([str(a) for a in argv], out, err)
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_breaking_change_exits_1_and_text_names_both_places() -> None:

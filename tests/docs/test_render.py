@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 
 from manila_ssm import cli
 from manila_ssm.docs import render_html
+from ssm_testing import run_cli as run
 
 FIXTURE = Path(__file__).parent / "fixtures" / "migration-openapi.json"
 ACTIONS = ("migration_check", "migration_start", "migration_get_progress", "migration_complete", "migration_cancel")
@@ -84,15 +84,6 @@ def test_twin_urls_are_one_entry_with_an_alias() -> None:
     html = render_html(doc)
     assert html.count('class="op"') == 1
     assert "also routed as" in html and "/v2/share-servers/{share_server_id}/action" in html
-
-
-def run(*argv: str | Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        code = cli.run([str(a) for a in argv], out, err)
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_command_writes_the_page(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 from pathlib import Path
@@ -11,19 +10,11 @@ import jsonschema
 import pytest
 
 from manila_ssm import cli
+from ssm_testing import run_cli as run
 
 HERE = Path(__file__).parent
 CASES = HERE / "cases"
 SARIF_SUBSET = json.loads((HERE / "sarif-2.1.0-subset.schema.json").read_text(encoding="utf-8"))
-
-
-def run(*argv: str | Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        code = cli.run([str(a) for a in argv], out, err)
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize(
