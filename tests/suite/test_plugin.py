@@ -153,3 +153,14 @@ def test_reproduce_command_fixes_the_seed_and_leaves_tokens_out(args, expected) 
 
     config = SimpleNamespace(invocation_params=SimpleNamespace(args=args))
     assert reproduce_command(config, 7) == expected  # type: ignore[arg-type]
+
+
+def test_deferred_failures_fail_the_test_and_the_scenario_goes_on(pytester: pytest.Pytester) -> None:
+    result = run_suite(pytester, "--ssm-contract=documented", "--ssm-requirements=SSM-COMPLETE-STATUS-202",
+                       f"--ssm-openapi={paths.spec_dir() / 'openapi' / 'documented.json'}")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    report = json.loads((pytester.path / "reports" / "conformance.json").read_text())
+    outcomes = {r["id"]: r["outcome"] for r in report["requirements"]}
+    # check answered 200 where the page says 202, yet the lifecycle went on to complete and beyond
+    assert outcomes["SSM-CHECK-STATUS-202"] == outcomes["SSM-COMPLETE-STATUS-202"] == "fail"
+    assert outcomes["SSM-COMPLETE-OUTCOME"] == outcomes["SSM-LIFECYCLE-PHASE1-DONE"] == "pass"
