@@ -43,3 +43,24 @@ def test_bad_settings_exit_2_with_the_reason(argv, message, tmp_path: Path,
     assert message in captured.err + captured.out
     assert "Traceback" not in captured.err + captured.out
     assert not (tmp_path / "conformance.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("contract", "present", "absent"),
+    [
+        ("effective", "SSM-CHECK-STATUS-200: a valid migration_check", "SSM-URL-DOCUMENTED-PATH"),
+        ("documented", "SSM-CHECK-STATUS-202: a valid migration_check", "SSM-BODY-BOOLEAN-SPELLINGS"),
+    ],
+)
+def test_requirements_lists_the_catalogue_of_a_contract(contract: str, present: str, absent: str) -> None:
+    out = io.StringIO()
+    assert cli.run(["requirements", "--contract", contract], out, io.StringIO()) == cli.EXIT_OK
+    assert present in out.getvalue() and absent not in out.getvalue()
+
+
+def test_requirements_cite_the_erratum_that_changed_them() -> None:
+    out = io.StringIO()
+    assert cli.run(["requirements", "--format", "json"], out, io.StringIO()) == cli.EXIT_OK
+    by_id = {r["id"]: r for r in __import__("json").loads(out.getvalue())}
+    assert by_id["SSM-CHECK-STATUS-200"]["source"].endswith("erratum SSM-E02")
+    assert by_id["SSM-CHECK-NETWORK-OPTIONAL"]["known_defect"] == "SSM-DEFECT-CHECK-NO-NETWORK-500"

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from manila_ssm import paths
 from manila_ssm.suite.contract import ACTIONS, SHORT, ActionContract, Contract
 
 
@@ -85,9 +86,42 @@ def unknown_id(action: str) -> str:
     return f"SSM-{SHORT[action]}-UNKNOWN-{code}"
 
 
-def _source(action: ActionContract) -> str:
+def _source(action: ActionContract, errata: tuple[str, ...] = ()) -> str:
     clause = action.source or f"api-ref: {action.name}"
-    return f"{clause}; errata {', '.join(action.errata)}" if action.errata else clause
+    return f"{clause}; erratum {', '.join(errata)}" if errata else clause
+
+
+@cache
+def _overlay_errata() -> tuple[tuple[str, str], ...]:
+    """``(JSONPath target, erratum id)`` pairs of the errata overlay, if the spec has one."""
+    try:
+        path = paths.spec_dir() / "errata.overlay.yaml"
+        overlay = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, OSError, yaml.YAMLError):
+        return ()
+    return tuple(
+        (str(entry.get("target", "")), str(entry["x-erratum"]["id"]))
+        for entry in (overlay or {}).get("actions", ()) or ()
+        if isinstance(entry, dict) and isinstance(entry.get("x-erratum"), dict) and "id" in entry["x-erratum"]
+    )
+
+
+def errata_about(contract: Contract, action: str, field: str) -> tuple[str, ...]:
+    """The errata of the effective contract that changed ``field`` of ``action`` (success code, schema, ...)."""
+    if contract.name != "effective":
+        return ()
+    terms = contract.actions[action]
+    schema = str((terms.response_schema or {}).get("$ref", "")).rsplit("/", 1)[-1]
+    found = []
+    for target, erratum in _overlay_errata():
+        if field == "response-schema":
+            hit = bool(schema) and f"['{schema}']" in target
+        else:
+            hit = target.endswith(f".actions.{action}") and field == "success-code" or \
+                target.endswith(f".actions.{action}['{field}']")
+        if hit and erratum in terms.errata:
+            found.append(erratum)
+    return tuple(dict.fromkeys(found))
 
 
 def derived(contract: Contract) -> Iterator[Requirement]:
@@ -96,12 +130,13 @@ def derived(contract: Contract) -> Iterator[Requirement]:
         only = (name,)
         yield Requirement(status_id(name, action.success_code),
                           f"a valid {name} in a state that allows it is answered {action.success_code}",
-                          _source(action), only)
+                          _source(action, errata_about(contract, name, "success-code")), only)
         body = "a body valid against the contract's response schema" if action.has_body else "no body"
-        yield Requirement(schema_id(name), f"a successful {name} answer has {body}", _source(action), only)
+        yield Requirement(schema_id(name), f"a successful {name} answer has {body}",
+                          _source(action, errata_about(contract, name, "response-schema")), only)
         codes = ", ".join(str(c) for c in action.error_codes)
         yield Requirement(error_codes_id(name), f"every error answer to {name} uses a documented code ({codes})",
-                          _source(action), only)
+                          _source(action, errata_about(contract, name, "error-codes")), only)
         yield Requirement(fuzz_id(name, "positive"),
                           f"generated schema-valid {name} requests get {action.success_code} or a documented "
                           "error code, never 5xx", _source(action), only)
@@ -111,8 +146,8 @@ def derived(contract: Contract) -> Iterator[Requirement]:
         yield Requirement(policy_id(name), f"{name} with non-admin credentials is answered 403 forbidden",
                           "manila/policies/share_server.py: admin only (behaviour §6.1)", only)
         code = unknown_id(name).rsplit("-", 1)[1]
-        yield Requirement(unknown_id(name), f"{name} on an unknown share server id is answered {code}",
-                          "behaviour §2.0 server lookup", only)
+        source = "erratum SSM-E06 (behaviour §2.4)" if code == "400" else "behaviour §2.0 server lookup"
+        yield Requirement(unknown_id(name), f"{name} on an unknown share server id is answered {code}", source, only)
 
 
 @cache

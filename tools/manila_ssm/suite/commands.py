@@ -12,9 +12,11 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from manila_ssm import paths
+from manila_ssm import jsonio, paths
 from manila_ssm.cli import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, CommandGroups, UsageError
-from manila_ssm.suite.config import OPTIONS
+from manila_ssm.suite import catalogue as cat
+from manila_ssm.suite import contract as contracts
+from manila_ssm.suite.config import CONTRACTS, OPTIONS
 
 # pytest's exit codes -> ours (pytest: 1 tests failed, 2 interrupted, 3 internal, 4 usage, 5 nothing collected)
 _EXIT = {0: EXIT_OK, 1: EXIT_FINDINGS, 2: 130, 3: EXIT_INTERNAL, 4: EXIT_USAGE, 5: EXIT_USAGE}
@@ -36,6 +38,30 @@ def register(groups: CommandGroups) -> None:
     parser.add_argument("--junitxml", default=None, help="JUnit XML path (default: <reports-dir>/junit.xml)")
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="after --: extra pytest arguments")
     parser.set_defaults(handler=run_command)
+
+    listing = groups.top.add_parser("requirements", help="list the conformance requirements (id, statement, source)")
+    listing.add_argument("--contract", choices=CONTRACTS, default="effective")
+    listing.add_argument("--openapi", default=None, help="OpenAPI document instead of spec/openapi/<contract>.json")
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.set_defaults(handler=requirements_command)
+
+
+def requirements_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        catalogue = cat.build(contracts.load(args.contract, args.openapi))
+    except contracts.ContractError as error:
+        raise UsageError(str(error)) from None
+    if args.format == "json":
+        out.write(jsonio.dumps([
+            {"id": r.id, "statement": r.statement, "source": r.source, "actions": list(r.actions),
+             "known_defect": r.defect.id if r.defect else None}
+            for r in catalogue
+        ]))
+        return EXIT_OK
+    for requirement in catalogue:
+        defect = f" [known upstream defect {requirement.defect.id}]" if requirement.defect else ""
+        print(f"{requirement.id}: {requirement.statement}{defect}\n    source: {requirement.source}", file=out)
+    return EXIT_OK
 
 
 def pytest_arguments(args: argparse.Namespace) -> list[str]:
