@@ -85,3 +85,20 @@ def test_schemathesis_checks_give_a_second_opinion(fixture_contract) -> None:
     response.url, response.elapsed = response.request.url, __import__("datetime").timedelta(0)
     verdict = fuzz.second_opinion(case, response, fuzz.Verdict(_exchange(500, None)))
     assert verdict.problem and verdict.problem.startswith("schemathesis:")
+
+
+def test_the_same_seed_sends_the_same_requests(fixture_contract, reference_target) -> None:
+    from manila_ssm.suite.client import Endpoint, ManilaClient, Redactor
+
+    admin = "admin:ad000000000000000000000000000001"
+    client = ManilaClient(Endpoint.parse(f"{reference_target.base_url}/v2/ad000000000000000000000000000001"), admin,
+                          timeout=5, redactor=Redactor((admin,)))
+    server = requests.post(f"{reference_target.base_url}/_reference/share-servers", headers={"X-Auth-Token": admin},
+                           json={"host": "ref@alpha", "shares": 1, "snapshots": 0}, timeout=5).json()["share_server"]
+    runs = [
+        [v.exchange.request_body for v in fuzz.run(fixture_contract, "migration_start", "negative", client,
+                                                   server["id"], "2.57", real_host="ref@beta", max_examples=8,
+                                                   seed=11).verdicts]
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1] and len(runs[0]) == 8

@@ -13,6 +13,7 @@ never a real host, and every case goes to the suite's idle server.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,7 +114,7 @@ def _aim(action: str, body: Any, real_host: str | None) -> Any:
         if action == "migration_check" and real_host:
             params["host"] = real_host
         elif "@" not in host or host.split("@", 1)[1] in ("", real_host):
-            params["host"] = f"ssm-fuzz-{abs(hash(host)) % 997}@ssm-fuzz"
+            params["host"] = f"ssm-fuzz-{zlib.crc32(host.encode()) % 997}@ssm-fuzz"  # stable across runs
         elif real_host and host == real_host:
             params["host"] = "ssm-fuzz@ssm-fuzz"
     return {action: params}
