@@ -8,6 +8,7 @@ FAILED with the expected requirement id failing in its JSON report.
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections.abc import Callable
@@ -44,9 +45,7 @@ def middleware(rewrite: Rewrite, *, before: Callable[[dict[str, Any]], None] | N
             if before is not None:
                 before(environ)
             request = Request(environ)
-            data = request.get_data(cache=True)
-            import io
-            environ["wsgi.input"] = io.BytesIO(data)
+            environ["wsgi.input"] = io.BytesIO(request.get_data(cache=True))
             response = Response.from_app(app, environ)
             changed = rewrite(action_of(request), request, response)
             return (changed or response)(environ, start_response)
@@ -109,19 +108,20 @@ def accept_second_start(name, request, response):
 
 
 def cancel_does_nothing(app):
+    """Cancel answers 202 while migrating (as if accepted) but never reaches the target."""
     def wrapped(environ, start_response):
         request = Request(environ)
-        data = request.get_data(cache=True)
-        import io
-        environ["wsgi.input"] = io.BytesIO(data)
-        if action_of(request) == "migration_cancel" and b"migrating" not in data:
-            probe = Response.from_app(app, {**environ, "wsgi.input": io.BytesIO(b'{"migration_get_progress": null}'),
-                                            "CONTENT_LENGTH": "32"})
-            if probe.status_code == 200:
-                return Response(b"", 202, content_type="application/json",
-                                headers={"X-OpenStack-Manila-API-Version": request.headers.get(
-                                    "X-OpenStack-Manila-API-Version", ""),
-                                    "X-OpenStack-Manila-API-Experimental": "True"})(environ, start_response)
+        environ["wsgi.input"] = io.BytesIO(request.get_data(cache=True))
+        if action_of(request) == "migration_cancel":
+            probe_body = b'{"migration_get_progress": null}'
+            probe = Response.from_app(app, {**environ, "wsgi.input": io.BytesIO(probe_body),
+                                            "CONTENT_LENGTH": str(len(probe_body))})
+            if probe.status_code == 200:  # migrating: pretend to cancel
+                version = request.headers.get("X-OpenStack-Manila-API-Version", "")
+                fake = Response(b"", 202, content_type="application/json",
+                                headers={"X-OpenStack-Manila-API-Version": version,
+                                         "X-OpenStack-Manila-API-Experimental": "True"})
+                return fake(environ, start_response)
         return app(environ, start_response)
     return wrapped
 
