@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -161,6 +162,18 @@ def hang_progress(name, request, response):
     return response
 
 
+def reset_progress(app):
+    """get_progress drops the connection instead of answering."""
+    def wrapped(environ, start_response):
+        request = Request(environ)
+        environ["wsgi.input"] = io.BytesIO(request.get_data(cache=True))
+        if action_of(request) == "migration_get_progress":
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+            raise ConnectionResetError("reset by the broken variant")  # werkzeug drops it quietly
+        return app(environ, start_response)
+    return wrapped
+
+
 def drop_version_echo(name, request, response):
     response.headers.pop("X-OpenStack-Manila-API-Version", None)
     return response
@@ -246,6 +259,7 @@ VARIANTS = [
             "SSM-HEADER-CONTENT-TYPE-JSON"),
     Variant("garbage-progress-body", middleware(garbage_progress), "SSM-PROGRESS-IDLE-400", "SSM-FAULT-SHAPE"),
     Variant("hanging-progress", middleware(hang_progress), "SSM-PROGRESS-IDLE-400", "SSM-PROGRESS-IDLE-400"),
+    Variant("connection-reset-on-progress", reset_progress, "SSM-PROGRESS-IDLE-400", "SSM-PROGRESS-IDLE-400"),
     Variant("no-version-echo", middleware(drop_version_echo), "SSM-CHECK-ECHO-REQUESTED", "SSM-HEADER-VERSION-ECHO"),
     Variant("progress-unknown-id-404", middleware(progress_unknown_404), "SSM-PROGRESS-UNKNOWN-400",
             "SSM-PROGRESS-UNKNOWN-400"),
