@@ -63,6 +63,7 @@ def test_tokens_never_appear_in_output_or_reports(pytester: pytest.Pytester, ref
     for text in texts:
         assert ADMIN not in text and MEMBER not in text
     assert "<redacted>" in (pytester.path / "reports" / "conformance.json").read_text()
+    assert '<property name="requirements" value="SSM-CHECK-POLICY-403' in texts[2]
 
 
 def test_named_servers_are_used_and_nothing_else(pytester: pytest.Pytester, reference_target) -> None:

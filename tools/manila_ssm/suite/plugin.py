@@ -200,6 +200,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             outcome, message = Outcome.ERROR, f"suite or transport error: {type(error).__name__}: {error}"[:500]
         records += [Record(r, outcome, item.nodeid, message) for r in missing]
     report.user_properties.append((REQUIREMENTS_PROPERTY, " ".join(declared)))
+    # pytest's JUnit XML takes properties from the teardown report, which copies the item's list.
+    item.user_properties.append((REQUIREMENTS_PROPERTY, " ".join(declared)))
     report.user_properties.append((RECORDS_PROPERTY, json.dumps([r.to_dict() for r in records])))
     return report
 
