@@ -95,6 +95,8 @@ def test_full_migration_lifecycle(ssm) -> None:
             return f"destination is {status_of(destination_view)}"
         if backend_of(str(destination_view.get("host", ""))) != backend_of(host):
             return f"destination is on {destination_view.get('host')!r}, not {host!r}"
+        if destination_view.get("source_share_server_id") != source:
+            return f"destination names source {destination_view.get('source_share_server_id')!r}, not {source}"
         return None
 
     migration.wait_views("the completed state", "SSM-COMPLETE-OUTCOME", "migration_complete", settled)
