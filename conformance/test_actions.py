@@ -12,7 +12,7 @@ from manila_ssm.suite.contract import ACTIONS
 from manila_ssm.suite.fixtures import parameters
 
 
-@pytest.mark.requirement(
+@pytest.mark.ssm_requirement(
     "status:migration_check", "schema:migration_check", "SSM-CHECK-ECHO-REQUESTED",
     "SSM-HEADER-VERSION-ECHO", "SSM-HEADER-EXPERIMENTAL-ECHO", "SSM-HEADER-CONTENT-TYPE-JSON",
 )
@@ -32,7 +32,7 @@ def test_check_answers_with_capabilities(ssm) -> None:
         )
 
 
-@pytest.mark.requirement("unknown", "SSM-FAULT-SHAPE", "error-codes")
+@pytest.mark.ssm_requirement("unknown", "SSM-FAULT-SHAPE", "error-codes")
 @pytest.mark.parametrize("action", ACTIONS)
 def test_unknown_server_id(ssm, action: str) -> None:
     # manila/api/v2/share_servers.py: get_progress looks for a finished migration instead -> 400
@@ -44,7 +44,7 @@ def test_unknown_server_id(ssm, action: str) -> None:
         ssm.verify.error(requirement, action, exchange, expected, version=version)
 
 
-@pytest.mark.requirement("SSM-CHECK-SAME-BACKEND-409", "SSM-FAULT-SHAPE", "error-codes")
+@pytest.mark.ssm_requirement("SSM-CHECK-SAME-BACKEND-409", "SSM-FAULT-SHAPE", "error-codes")
 @pytest.mark.parametrize("action", ["migration_check", "migration_start"])
 def test_same_backend_without_network_change_conflicts(ssm, action: str) -> None:
     server = ssm.idle_server()

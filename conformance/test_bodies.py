@@ -21,14 +21,14 @@ def server(ssm) -> str:
     return ssm.idle_server()
 
 
-@pytest.mark.requirement("SSM-BODY-EMPTY-PARAMS-400", "SSM-FAULT-SHAPE", "error-codes")
+@pytest.mark.ssm_requirement("SSM-BODY-EMPTY-PARAMS-400", "SSM-FAULT-SHAPE", "error-codes")
 @pytest.mark.parametrize("action", PARAMETER_ACTIONS)
 @pytest.mark.parametrize("value", [{}, None], ids=["empty-object", "null"])
 def test_empty_parameters(ssm, server: str, action: str, value) -> None:
     ssm.error("SSM-BODY-EMPTY-PARAMS-400", action, ssm.action(server, action, value), 400)
 
 
-@pytest.mark.requirement("SSM-BODY-MANDATORY-400", "SSM-FAULT-SHAPE", "error-codes")
+@pytest.mark.ssm_requirement("SSM-BODY-MANDATORY-400", "SSM-FAULT-SHAPE", "error-codes")
 @pytest.mark.parametrize("action", PARAMETER_ACTIONS)
 @pytest.mark.parametrize("missing", MANDATORY)
 def test_missing_mandatory_parameter(ssm, server: str, action: str, missing: str) -> None:
@@ -37,7 +37,7 @@ def test_missing_mandatory_parameter(ssm, server: str, action: str, missing: str
     ssm.error("SSM-BODY-MANDATORY-400", action, ssm.action(server, action, value), 400)
 
 
-@pytest.mark.requirement("SSM-BODY-BOOLEAN-400", "SSM-FAULT-SHAPE", "error-codes")
+@pytest.mark.ssm_requirement("SSM-BODY-BOOLEAN-400", "SSM-FAULT-SHAPE", "error-codes")
 @pytest.mark.parametrize("action", PARAMETER_ACTIONS)
 @pytest.mark.parametrize("flag", FLAGS)
 @pytest.mark.parametrize("bad", ["maybe", "", 2, None, []], ids=["maybe", "empty", "two", "null", "list"])
@@ -46,7 +46,7 @@ def test_non_boolean_flag(ssm, server: str, action: str, flag: str, bad) -> None
     ssm.error("SSM-BODY-BOOLEAN-400", action, ssm.action(server, action, value), 400)
 
 
-@pytest.mark.requirement("SSM-BODY-BOOLEAN-SPELLINGS")
+@pytest.mark.ssm_requirement("SSM-BODY-BOOLEAN-SPELLINGS")
 @pytest.mark.parametrize("spelling", ["True", "yes", " on ", 1, "0", "f"])
 def test_boolean_spellings_are_accepted_and_echoed(ssm, server: str, spelling) -> None:
     # oslo bool_from_string(strict=True); check echoes the raw value (manila/api/views/share_server_migration.py)
@@ -57,35 +57,35 @@ def test_boolean_spellings_are_accepted_and_echoed(ssm, server: str, spelling) -
                        exchange, action="migration_check")
 
 
-@pytest.mark.requirement("SSM-HOST-POOL-400", "SSM-FAULT-SHAPE", "error-codes")
+@pytest.mark.ssm_requirement("SSM-HOST-POOL-400", "SSM-FAULT-SHAPE", "error-codes")
 @pytest.mark.parametrize("action", PARAMETER_ACTIONS)
 def test_host_with_pool(ssm, server: str, action: str) -> None:
     value = parameters(ssm.destination(server) + "#pool0")
     ssm.error("SSM-HOST-POOL-400", action, ssm.action(server, action, value), 400)
 
 
-@pytest.mark.requirement("SSM-HOST-UNKNOWN-404", "SSM-FAULT-SHAPE", "error-codes")
+@pytest.mark.ssm_requirement("SSM-HOST-UNKNOWN-404", "SSM-FAULT-SHAPE", "error-codes")
 @pytest.mark.parametrize("action", PARAMETER_ACTIONS)
 def test_unknown_host(ssm, server: str, action: str) -> None:
     value = parameters("ssm-no-such-host@ssm-no-such-backend")
     ssm.error("SSM-HOST-UNKNOWN-404", action, ssm.action(server, action, value), 404)
 
 
-@pytest.mark.requirement("SSM-HOST-NOT-STRING-400", "SSM-FAULT-SHAPE", "error-codes")
+@pytest.mark.ssm_requirement("SSM-HOST-NOT-STRING-400", "SSM-FAULT-SHAPE", "error-codes")
 @pytest.mark.parametrize("action", PARAMETER_ACTIONS)
 @pytest.mark.parametrize("host", [None, 123], ids=["null", "number"])
 def test_host_not_a_string(ssm, server: str, action: str, host) -> None:
     ssm.error("SSM-HOST-NOT-STRING-400", action, ssm.action(server, action, parameters(host)), 400)
 
 
-@pytest.mark.requirement("SSM-HOST-NO-BACKEND-400", "SSM-FAULT-SHAPE", "error-codes")
+@pytest.mark.ssm_requirement("SSM-HOST-NO-BACKEND-400", "SSM-FAULT-SHAPE", "error-codes")
 @pytest.mark.parametrize("action", PARAMETER_ACTIONS)
 def test_host_without_backend(ssm, server: str, action: str) -> None:
     host = ssm.destination(server).split("@", 1)[0]
     ssm.error("SSM-HOST-NO-BACKEND-400", action, ssm.action(server, action, parameters(host)), 400)
 
 
-@pytest.mark.requirement("SSM-CHECK-NETWORK-OPTIONAL")
+@pytest.mark.ssm_requirement("SSM-CHECK-NETWORK-OPTIONAL")
 def test_check_without_new_share_network_id(ssm, server: str) -> None:
     value = parameters(ssm.destination(server))
     del value["new_share_network_id"]
@@ -93,14 +93,14 @@ def test_check_without_new_share_network_id(ssm, server: str) -> None:
     ssm.verify.status("SSM-CHECK-NETWORK-OPTIONAL", exchange, 200, action="migration_check")
 
 
-@pytest.mark.requirement("SSM-REQUEST-MALFORMED-JSON-400", "SSM-FAULT-SHAPE")
+@pytest.mark.ssm_requirement("SSM-REQUEST-MALFORMED-JSON-400", "SSM-FAULT-SHAPE")
 @pytest.mark.parametrize("action", ACTIONS)
 def test_malformed_json(ssm, server: str, action: str) -> None:
     exchange = ssm.action(server, action, raw_body='{"' + action + '": {')
     ssm.error("SSM-REQUEST-MALFORMED-JSON-400", action, exchange, 400, documented=False)
 
 
-@pytest.mark.requirement("SSM-REQUEST-CONTENT-TYPE-400", "SSM-FAULT-SHAPE")
+@pytest.mark.ssm_requirement("SSM-REQUEST-CONTENT-TYPE-400", "SSM-FAULT-SHAPE")
 @pytest.mark.parametrize("action", ACTIONS)
 @pytest.mark.parametrize("content_type", ["text/plain", None], ids=["text-plain", "none"])
 def test_body_needs_json_content_type(ssm, server: str, action: str, content_type) -> None:
@@ -108,13 +108,13 @@ def test_body_needs_json_content_type(ssm, server: str, action: str, content_typ
     ssm.error("SSM-REQUEST-CONTENT-TYPE-400", action, exchange, 400, documented=False)
 
 
-@pytest.mark.requirement("SSM-REQUEST-UNKNOWN-ACTION-400", "SSM-FAULT-SHAPE")
+@pytest.mark.ssm_requirement("SSM-REQUEST-UNKNOWN-ACTION-400", "SSM-FAULT-SHAPE")
 def test_unknown_action(ssm, server: str) -> None:
     exchange = ssm.action(server, "migration_teleport", None)
     ssm.error("SSM-REQUEST-UNKNOWN-ACTION-400", None, exchange, 400)
 
 
-@pytest.mark.requirement("SSM-REQUEST-TWO-ACTIONS-400", "SSM-FAULT-SHAPE")
+@pytest.mark.ssm_requirement("SSM-REQUEST-TWO-ACTIONS-400", "SSM-FAULT-SHAPE")
 def test_two_actions_in_one_body(ssm, server: str) -> None:
     exchange = ssm.action(server, "", body={"migration_get_progress": None, "migration_cancel": None})
     ssm.error("SSM-REQUEST-TWO-ACTIONS-400", None, exchange, 400)

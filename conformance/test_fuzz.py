@@ -13,13 +13,13 @@ from manila_ssm.suite import fuzz
 from manila_ssm.suite.contract import ACTIONS
 
 
-@pytest.mark.requirement("fuzz-positive")
+@pytest.mark.ssm_requirement("fuzz-positive")
 @pytest.mark.parametrize("action", ACTIONS)
 def test_generated_valid_requests(ssm, action: str) -> None:
     _fuzz(ssm, action, "positive")
 
 
-@pytest.mark.requirement("fuzz-negative")
+@pytest.mark.ssm_requirement("fuzz-negative")
 @pytest.mark.parametrize("action", ACTIONS)
 def test_generated_invalid_requests(ssm, action: str) -> None:
     _fuzz(ssm, action, "negative")

@@ -19,14 +19,14 @@ def _send(ssm, action: str, **kwargs):
     return ssm.action(server, action, ssm.valid_value(action, server), **kwargs)
 
 
-@pytest.mark.requirement("SSM-VERSION-MISSING-404", "SSM-FAULT-SHAPE")
+@pytest.mark.ssm_requirement("SSM-VERSION-MISSING-404", "SSM-FAULT-SHAPE")
 @pytest.mark.parametrize("action", ACTIONS)
 def test_missing_version_is_not_found(ssm, action: str) -> None:
     exchange = _send(ssm, action, version=None)
     ssm.error("SSM-VERSION-MISSING-404", action, exchange, 404, version=None, documented=False)
 
 
-@pytest.mark.requirement("SSM-VERSION-BELOW-MIN-404", "SSM-FAULT-SHAPE", "SSM-HEADER-VERSION-ECHO")
+@pytest.mark.ssm_requirement("SSM-VERSION-BELOW-MIN-404", "SSM-FAULT-SHAPE", "SSM-HEADER-VERSION-ECHO")
 @pytest.mark.parametrize("action", ACTIONS)
 def test_version_below_257_is_not_found(ssm, action: str) -> None:
     exchange = _send(ssm, action, version="2.56")
@@ -34,7 +34,7 @@ def test_version_below_257_is_not_found(ssm, action: str) -> None:
     ssm.error("SSM-VERSION-BELOW-MIN-404", action, exchange, 404, version="2.56", documented=False)
 
 
-@pytest.mark.requirement("SSM-VERSION-MALFORMED-400", "SSM-FAULT-SHAPE")
+@pytest.mark.ssm_requirement("SSM-VERSION-MALFORMED-400", "SSM-FAULT-SHAPE")
 @pytest.mark.parametrize("action", ACTIONS)
 def test_malformed_version_is_bad_request(ssm, action: str) -> None:
     for version in MALFORMED_VERSIONS:
@@ -42,7 +42,7 @@ def test_malformed_version_is_bad_request(ssm, action: str) -> None:
         ssm.error("SSM-VERSION-MALFORMED-400", action, exchange, 400, version=None, documented=False)
 
 
-@pytest.mark.requirement("SSM-VERSION-OUT-OF-RANGE-406", "SSM-FAULT-SHAPE")
+@pytest.mark.ssm_requirement("SSM-VERSION-OUT-OF-RANGE-406", "SSM-FAULT-SHAPE")
 @pytest.mark.parametrize("action", ACTIONS)
 def test_version_above_maximum_is_not_acceptable(ssm, action: str) -> None:
     versions = ["3.0"]
@@ -54,7 +54,7 @@ def test_version_above_maximum_is_not_acceptable(ssm, action: str) -> None:
         ssm.error("SSM-VERSION-OUT-OF-RANGE-406", action, exchange, 406, version=None, documented=False)
 
 
-@pytest.mark.requirement("SSM-EXPERIMENTAL-REQUIRED-404", "SSM-FAULT-SHAPE")
+@pytest.mark.ssm_requirement("SSM-EXPERIMENTAL-REQUIRED-404", "SSM-FAULT-SHAPE")
 @pytest.mark.parametrize("action", ACTIONS)
 def test_experimental_header_is_required(ssm, action: str) -> None:
     # oslo bool_from_string (lenient): anything but a true spelling counts as false, never an error
@@ -63,7 +63,7 @@ def test_experimental_header_is_required(ssm, action: str) -> None:
         ssm.error("SSM-EXPERIMENTAL-REQUIRED-404", action, exchange, 404, experimental=False, documented=False)
 
 
-@pytest.mark.requirement("SSM-URL-NO-PROJECT", "status:migration_check")
+@pytest.mark.ssm_requirement("SSM-URL-NO-PROJECT", "status:migration_check")
 def test_actions_route_without_project_id(ssm) -> None:
     server = ssm.idle_server()
     exchange = ssm.action(server, "migration_check", parameters(ssm.destination(server)), with_project=False)
@@ -77,7 +77,7 @@ def test_actions_route_without_project_id(ssm) -> None:
                        "not Manila's 400 badRequest", exchange, action="migration_get_progress")
 
 
-@pytest.mark.requirement("SSM-URL-DOCUMENTED-PATH")
+@pytest.mark.ssm_requirement("SSM-URL-DOCUMENTED-PATH")
 def test_documented_action_path_routes(ssm) -> None:
     server = ssm.idle_server()
     ssm.session.pool.guard(server)
@@ -91,7 +91,7 @@ def test_documented_action_path_routes(ssm) -> None:
                        "not the check's 200", exchange, action="migration_check")
 
 
-@pytest.mark.requirement("SSM-DISCOVERY-MAX-VERSION")
+@pytest.mark.ssm_requirement("SSM-DISCOVERY-MAX-VERSION")
 def test_version_discovery_announces_257(ssm) -> None:
     version = ssm.session.max_version
     ok = bool(version) and tuple(int(p) for p in version.split(".")) >= (2, 57)

@@ -7,7 +7,7 @@ import pytest
 from manila_ssm.suite.contract import ACTIONS
 
 
-@pytest.mark.requirement("policy", "SSM-FAULT-SHAPE", "error-codes")
+@pytest.mark.ssm_requirement("policy", "SSM-FAULT-SHAPE", "error-codes")
 @pytest.mark.parametrize("action", ACTIONS)
 def test_non_admin_is_forbidden(ssm, action: str) -> None:
     member = ssm.member()

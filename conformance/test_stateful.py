@@ -22,7 +22,7 @@ from manila_ssm.suite.fixtures import parameters
 REQUIREMENT = "SSM-STATEFUL-SEQUENCES"
 
 
-@pytest.mark.requirement(REQUIREMENT)
+@pytest.mark.ssm_requirement(REQUIREMENT)
 def test_random_action_sequences(ssm) -> None:
     pool = ssm.session.pool
     if not pool.fixture_api or pool.explicit:

@@ -13,7 +13,7 @@ from manila_ssm.suite.fixtures import parameters
 from manila_ssm.suite.scenarios import Migration, status_of
 
 
-@pytest.mark.requirement("SSM-COMPLETE-IDLE-400", "SSM-CANCEL-IDLE-400", "SSM-PROGRESS-IDLE-400",
+@pytest.mark.ssm_requirement("SSM-COMPLETE-IDLE-400", "SSM-CANCEL-IDLE-400", "SSM-PROGRESS-IDLE-400",
                          "SSM-FAULT-SHAPE", "error-codes:migration_complete", "error-codes:migration_cancel",
                          "error-codes:migration_get_progress")
 def test_idle_server_refuses_complete_cancel_and_progress(ssm) -> None:
@@ -24,7 +24,7 @@ def test_idle_server_refuses_complete_cancel_and_progress(ssm) -> None:
         ssm.error(requirement, action, ssm.action(server, action), 400)
 
 
-@pytest.mark.requirement(
+@pytest.mark.ssm_requirement(
     "status:migration_start", "schema:migration_start", "status:migration_get_progress",
     "schema:migration_get_progress", "status:migration_cancel", "schema:migration_cancel",
     "SSM-LIFECYCLE-PHASE1-DONE", "SSM-PROGRESS-RANGE", "SSM-PROGRESS-MONOTONIC", "SSM-TASK-STATE-VALUES",
@@ -51,7 +51,7 @@ def test_cancelled_migration_restores_the_source(ssm) -> None:
                        action="migration_cancel")
 
 
-@pytest.mark.requirement(
+@pytest.mark.ssm_requirement(
     "status:migration_check", "status:migration_start", "status:migration_get_progress",
     "status:migration_complete", "schema:migration_complete", "schema:migration_get_progress",
     "SSM-COMPLETE-EARLY-400", "SSM-START-TWICE-409", "SSM-LIFECYCLE-PHASE1-DONE", "SSM-SERVER-STATUS-MIGRATING",

@@ -165,3 +165,11 @@ def test_deferred_failures_fail_the_test_and_the_scenario_goes_on(pytester: pyte
     # check answered 200 where the page says 202, yet the lifecycle went on to complete and beyond
     assert outcomes["SSM-CHECK-STATUS-202"] == outcomes["SSM-COMPLETE-STATUS-202"] == "fail"
     assert outcomes["SSM-COMPLETE-OUTCOME"] == outcomes["SSM-LIFECYCLE-PHASE1-DONE"] == "pass"
+
+
+def test_a_project_marker_named_requirement_does_not_wake_the_plugin(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nmarkers =\n    requirement(id): a project's own marker\n")
+    pytester.makepyfile('import pytest\n\n@pytest.mark.requirement("REQ-1")\ndef test_mine():\n    assert True\n')
+    result = pytester.runpytest_inprocess("--strict-markers")
+    result.assert_outcomes(passed=1)
+    assert "manila-ssm conformance" not in result.stdout.str()

@@ -1,7 +1,7 @@
 """The pytest plugin: options, markers, fixtures, per-requirement records, reports.
 
 Registered as the ``manila_ssm`` pytest11 entry point. It stays inert in any
-run that collects no test marked ``requirement``: options are merely declared,
+run that collects no test marked ``ssm_requirement``: options are merely declared,
 nothing is resolved, started, printed or written.
 """
 
@@ -27,6 +27,7 @@ from manila_ssm.suite.servers import UnsafeServer
 from manila_ssm.suite.session import SuiteSession, TargetUnreachable, start
 from manila_ssm.suite.terminal import progress_writer, reproduce_command
 
+MARKER = "ssm_requirement"
 RECORDS_PROPERTY = "ssm_records"
 REQUIREMENTS_PROPERTY = "requirements"
 # Derived requirement kinds a test may name instead of an id, as ``kind`` (the item's ``action``
@@ -72,7 +73,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "requirement(*ids): the catalogue requirements a conformance test checks")
+    # A marker name of our own, so a project with its own ``requirement`` marker never wakes the plugin.
+    config.addinivalue_line("markers", "ssm_requirement(*ids): the catalogue requirements a conformance test checks")
     state = _State()
     config.stash[STATE] = state
     config.pluginmanager.register(_Collector(state), "manila-ssm-collector")
@@ -106,7 +108,7 @@ def _activate(config: pytest.Config) -> _State:
 def item_requirements(item: pytest.Item, contract: contracts.Contract) -> tuple[str, ...]:
     ids: list[str] = []
     action = getattr(item, "callspec", None) and item.callspec.params.get("action")
-    for marker in item.iter_markers("requirement"):
+    for marker in item.iter_markers(MARKER):
         for name in marker.args:
             kind, _, named_action = name.partition(":")
             if kind in _DERIVED:
@@ -119,7 +121,7 @@ def item_requirements(item: pytest.Item, contract: contracts.Contract) -> tuple[
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not any(item.get_closest_marker("requirement") for item in items):
+    if not any(item.get_closest_marker(MARKER) for item in items):
         return
     state = _activate(config)
     assert state.contract is not None and state.catalogue is not None and state.config is not None
@@ -129,7 +131,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         raise pytest.UsageError(f"manila-ssm: --ssm-requirements names unknown ids: {', '.join(sorted(unknown))}")
     kept, dropped = [], []
     for item in items:
-        ids = item_requirements(item, state.contract) if item.get_closest_marker("requirement") else ()
+        ids = item_requirements(item, state.contract) if item.get_closest_marker(MARKER) else ()
         missing = [i for i in ids if i not in state.catalogue]
         unknown = [i for i in missing if i not in cat.listed_ids()]
         if unknown:
