@@ -64,3 +64,53 @@ def test_requirements_cite_the_erratum_that_changed_them() -> None:
     by_id = {r["id"]: r for r in __import__("json").loads(out.getvalue())}
     assert by_id["SSM-CHECK-STATUS-200"]["source"].endswith("erratum SSM-E02")
     assert by_id["SSM-CHECK-NETWORK-OPTIONAL"]["known_defect"] == "SSM-DEFECT-CHECK-NO-NETWORK-500"
+
+
+def test_run_exits_1_when_a_requirement_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from manila_ssm.target import ReferenceTarget
+
+    def check_answers_202(app):
+        def wrapped(environ, start_response):
+            def start(status, headers, exc_info=None):
+                if environ["PATH_INFO"].endswith("/action") and status.startswith("200"):
+                    status = "202 Accepted"
+                return start_response(status, headers, exc_info)
+            return app(environ, start)
+        return wrapped
+
+    target = ReferenceTarget.start(wrap=check_answers_202)
+    try:
+        code, _ = run("--base-url", f"{target.base_url}/v2/ad000000000000000000000000000001",
+                      "--admin-token", "admin:ad000000000000000000000000000001", "--openapi", str(FIXTURE_OPENAPI),
+                      "--reports-dir", str(tmp_path), "--requirements", "SSM-CHECK-ECHO-REQUESTED",
+                      "--", "-p", "no:randomly", "--assert=plain")
+    finally:
+        target.stop()
+    out = capsys.readouterr().out
+    assert code == cli.EXIT_FINDINGS, out[-3000:]
+    assert "SSM-CHECK-STATUS-200" in out and "verdict: target DOES NOT CONFORM" in out
+    assert "admin:ad000000000000000000000000000001" not in out
+
+
+def test_run_without_any_checked_requirement_is_no_success(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from manila_ssm.target import ReferenceTarget
+
+    def no_fixture_api(app):  # no way to get servers: every scenario skips
+        def wrapped(environ, start_response):
+            if environ["PATH_INFO"].startswith("/_reference"):
+                start_response("404 Not Found", [("Content-Type", "text/plain")])
+                return [b"not found"]
+            return app(environ, start_response)
+        return wrapped
+
+    target = ReferenceTarget.start(wrap=no_fixture_api)
+    try:
+        code, err = run("--base-url", target.base_url, "--admin-token", "admin:ad000000000000000000000000000001",
+                        "--openapi", str(FIXTURE_OPENAPI), "--reports-dir", str(tmp_path), "-k", "idle_server",
+                        "--", "--assert=plain", "-p", "no:randomly")
+    finally:
+        target.stop()
+    assert code == cli.EXIT_FINDINGS
+    assert "no requirement was checked" in err
+    assert "NO VERDICT" in capsys.readouterr().out

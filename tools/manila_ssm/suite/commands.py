@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from manila_ssm import jsonio, paths
 from manila_ssm.cli import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, CommandGroups, UsageError
@@ -94,7 +94,24 @@ def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import pytest  # imported here: the CLI's other commands do not need it
 
     argv = pytest_arguments(args)
-    code = int(pytest.main(argv))
+    verdict = _Verdict()
+    code = int(pytest.main(argv, plugins=[verdict]))
     if code == 4:
         print("ssm-conformance: error: see the usage error above", file=err)
+    if code == 0 and not verdict.checked:
+        # Everything skipped before a check: nothing was shown to hold, so this is no success.
+        print("ssm-conformance: no requirement was checked; see the skip reasons above (-rs)", file=err)
+        return EXIT_FINDINGS
     return _EXIT.get(code, EXIT_INTERNAL)
+
+
+class _Verdict:
+    """Learns from the plugin whether any requirement was decided in the run."""
+
+    checked = False
+
+    def pytest_unconfigure(self, config: Any) -> None:  # after every sessionfinish hook
+        from manila_ssm.suite.plugin import STATE
+
+        state = config.stash.get(STATE, None)
+        self.checked = bool(state and state.summary and state.summary.checked)
