@@ -48,7 +48,7 @@ class Verifier:
         if any(r.requirement == requirement and r.action == action for r in self.sink.records):
             return
         self.sink.add(Record(requirement, Outcome.PASS, self.sink.test, action=action,
-                             evidence=tuple(e.to_dict() for e in exchanges[:1])))
+                             evidence=tuple(e.to_dict(excerpt=200) for e in exchanges[:1])))
 
     def fail(self, requirement: str, message: str, *exchanges: Exchange, action: str | None = None) -> NoReturn:
         self.catalogue[requirement]

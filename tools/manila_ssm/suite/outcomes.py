@@ -77,18 +77,19 @@ class Exchange:
         answer = f"{self.status}" if self.status is not None else f"no response ({self.error})"
         return f"{self.method} {self.url} -> {answer}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, excerpt: int | None = None) -> dict[str, Any]:
+        """The exchange as report evidence; ``excerpt`` shortens the bodies (passes need less)."""
         return {
             "request": {
                 "method": self.method,
                 "url": self.url,
                 "headers": dict(self.request_headers),
-                "body": self.request_body,
+                "body": self.request_body[:excerpt],
             },
             "response": {
                 "status": self.status,
                 "headers": dict(self.response_headers),
-                "body": self.response_body,
+                "body": self.response_body[:excerpt],
                 "error": self.error,
                 "elapsed_s": round(self.elapsed, 3),
             },
