@@ -7,6 +7,7 @@ with the source it came from, so the user knows which one to fix.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -59,7 +60,6 @@ OPTIONS: tuple[Option, ...] = (
     Option("requirements", "comma-separated requirement ids: run only the tests that check them"),
     Option("reports_dir", "where the JSON and Markdown reports go", "reports"),
 )
-_BY_NAME = {option.name: option for option in OPTIONS}
 
 
 class ConfigError(ValueError):
@@ -188,7 +188,7 @@ def resolve(
     config = SuiteConfig(**values, sources=sources)
     if config.servers_file:
         ids = load_servers_file(Path(config.servers_file))
-        config = _replace(config, server_ids=tuple(dict.fromkeys(config.server_ids + ids)))
+        config = dataclasses.replace(config, server_ids=tuple(dict.fromkeys(config.server_ids + ids)))
     if config.base_url:
         try:
             config.endpoint()
@@ -217,11 +217,6 @@ def _from_clouds(values: dict[str, Any], sources: dict[str, str]) -> None:
         if cloud_key == "cloud" and credentials.endpoint and not values.get("base_url"):
             values["base_url"] = credentials.endpoint
             sources["base_url"] = f"clouds.yaml cloud {values[cloud_key]}"
-
-
-def _replace(config: SuiteConfig, **changes: Any) -> SuiteConfig:
-    data = {**{f: getattr(config, f) for f in config.__dataclass_fields__}, **changes}
-    return SuiteConfig(**data)
 
 
 def load_servers_file(path: Path) -> tuple[str, ...]:
@@ -280,6 +275,3 @@ def _walk_objects(node: Any, found: list[str]) -> None:
 
     found.extend(server for _, server in sorted(pairs, key=rank))
 
-
-def option(name: str) -> Option:
-    return _BY_NAME[name]
