@@ -33,9 +33,9 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "manila_ssm.realmanila.commands",
     "manila_ssm.diff.commands",
     "manila_ssm.lint.commands",
-    "manila_ssm.docs.commands",
     "manila_ssm.target.commands",
     "manila_ssm.suite.commands",
+    "manila_ssm.docs.commands",
 )
 
 BUG_REPORT_HINT = (
