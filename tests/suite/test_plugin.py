@@ -117,6 +117,16 @@ def test_unnamed_servers_are_refused() -> None:
         pool.guard("other")
 
 
+def test_a_server_lent_to_the_cancel_scenario_is_never_handed_out_again() -> None:
+    # A cancel scenario that fails half-way leaves its server migrating: the
+    # lifecycle scenario must not get it (found on real Manila).
+    pool = ServerPool(admin=None, explicit=("a", "b", "c"), fixture_api=False)  # type: ignore[arg-type]
+    lent = pool.reusable("cancel")
+    handed_out = [pool.fresh("lifecycle"), pool.fresh("lifecycle again")]
+    assert lent not in handed_out
+    assert len(set(handed_out)) == 2
+
+
 def test_runs_on_xdist_workers_and_reports_once(pytester: pytest.Pytester) -> None:
     result = run_suite(pytester, "-n", "2", "--ssm-requirements=SSM-CANCEL-IDLE-400,SSM-CHECK-UNKNOWN-404")
     assert result.ret == 0, result.stdout.str()[-1500:]

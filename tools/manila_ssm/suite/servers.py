@@ -31,6 +31,9 @@ class ServerPool:
     source_hosts: tuple[str, ...] = ()
     created: list[str] = field(default_factory=list)
     consumed: set[str] = field(default_factory=set)
+    # Lent to a scenario that should leave them active again; if that scenario
+    # fails half-way the server may still be migrating, so never lend it twice.
+    lent: set[str] = field(default_factory=set)
     _idle: str | None = None
 
     def allowed(self, server_id: str) -> bool:
@@ -76,7 +79,9 @@ class ServerPool:
         if self.fixture_api and not self.explicit:
             return self.create()
         for server_id in self.explicit:
-            if server_id not in self.consumed and (server_id != self._idle or len(self.explicit) == 1):
+            if server_id in self.consumed or server_id in self.lent:
+                continue
+            if server_id != self._idle or len(self.explicit) == 1:
                 self.consumed.add(server_id)
                 return server_id
         pytest.skip(self._cannot_provision(purpose))
@@ -85,11 +90,13 @@ class ServerPool:
         """A server for a scenario that leaves it active again (cancel)."""
         if self.fixture_api and not self.explicit:
             return self.create()
-        candidates = [s for s in self.explicit if s not in self.consumed]
+        candidates = [s for s in self.explicit if s not in self.consumed and s not in self.lent]
         if not candidates:
             pytest.skip(self._cannot_provision(purpose))
         others = [s for s in candidates if s != self._idle and s != self.explicit[-1]]
-        return (others or candidates)[0]
+        chosen = (others or candidates)[0]
+        self.lent.add(chosen)
+        return chosen
 
 
 def backend_of(host: str) -> str:
