@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,3 +116,16 @@ def test_run_without_any_checked_requirement_is_no_success(tmp_path: Path,
     assert code == cli.EXIT_FINDINGS
     assert "no requirement was checked" in err
     assert "NO VERDICT" in capsys.readouterr().out
+
+
+
+def test_run_leaves_nothing_in_the_working_folder_but_the_reports(tmp_path: Path) -> None:
+    # A subprocess: Hypothesis fixes its cache folder from the working folder when first imported.
+    result = subprocess.run(
+        [sys.executable, "-m", "manila_ssm", "run", "--max-examples", "2",
+         "-k", "generated_valid_requests and migration_cancel", "--", "-p", "no:randomly"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == cli.EXIT_OK, result.stdout[-1500:] + result.stderr[-1500:]
+    assert "1 passed" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]

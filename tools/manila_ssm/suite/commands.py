@@ -93,7 +93,11 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
 def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import pytest  # imported here: the CLI's other commands do not need it
 
+    from hypothesis.configuration import set_hypothesis_home_dir
+
     argv = pytest_arguments(args)
+    # Hypothesis keeps a cache folder; keep it with the run's reports, not in the user's folder.
+    set_hypothesis_home_dir(Path(args.reports_dir or "reports") / ".hypothesis")
     verdict = _Verdict()
     code = int(pytest.main(argv, plugins=[verdict]))
     if code == 4:
