@@ -156,6 +156,11 @@ class _Builder:
         table = self.ctx.parameters(path, at)
         target = self.fields[f"{_role(subsection)}_parameters"]
         self.parameters_unknown |= table is None
+        if not data.lines:
+            # os_api_ref/__init__.py: a rest_parameters without content gets "No parameters defined".
+            # A flattened directive is not empty here: its content was recovered (see _flattened).
+            self.ctx.add(rules.finding("param-list-empty", at, f"`{data.name}` lists no parameters"))
+            return
         for entry, line in _yaml_list(self.ctx, data, at):
             used_at = self.ctx.locate(line.source, line.line)
             if not isinstance(entry, dict) or len(entry) != 1:

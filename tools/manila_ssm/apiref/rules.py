@@ -144,6 +144,13 @@ for _rule in (  # the parser's rules
         "add the key to the parameters file, or fix the spelling of the reference",
     ),
     Rule(
+        "param-list-empty",
+        _W,
+        "a rest_parameters directive lists no parameters",
+        "list the parameters under the directive, indented by 3 spaces as `- name: reference`, "
+        "or delete the directive",
+    ),
+    Rule(
         "param-invalid-entry",
         _E,
         "a rest_parameters entry is not `- name: reference`",
