@@ -97,6 +97,11 @@ def run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     except UsageError as error:
         print(f"ssm-conformance: error: {error}", file=err)
         return EXIT_USAGE
+    except OSError as error:  # a file or folder named on the command line cannot be read or written
+        place = f"{error.filename}: " if error.filename else ""
+        print(f"ssm-conformance: error: {place}{error.strerror or error}; "
+              "check the path and its permissions", file=err)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("ssm-conformance: interrupted", file=err)
         return 130
