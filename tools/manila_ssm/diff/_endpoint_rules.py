@@ -127,7 +127,7 @@ def _newly_required(old: Endpoint, new: Endpoint, where: str) -> Iterator[Draft]
         if key[0] == where and param.required and not (before and before.required):
             state = "optional" if before else "absent"
             yield Draft(f"{where} {param.name}", f"{where} parameter {param.name} is now required (was {state})",
-                        before.pointer if before else f"{old.pointer}/parameters", param.pointer)
+                        before.pointer if before else old.parameters_pointer, param.pointer)
 
 
 def _no_longer_required(old: Endpoint, new: Endpoint, where: str) -> Iterator[Draft]:
@@ -136,7 +136,7 @@ def _no_longer_required(old: Endpoint, new: Endpoint, where: str) -> Iterator[Dr
         if key[0] == where and param.required and not (after and after.required):
             state = "optional" if after else "gone"
             yield Draft(f"{where} {param.name}", f"{where} parameter {param.name} is no longer required (now {state})",
-                        param.pointer, after.pointer if after else f"{new.pointer}/parameters")
+                        param.pointer, after.pointer if after else new.parameters_pointer)
 
 
 @rule("header-newly-required", breaking=True, scope="endpoint",

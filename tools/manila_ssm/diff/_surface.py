@@ -43,6 +43,7 @@ class Endpoint:
     min_version: str | None
     max_version: str | None
     parameters: Mapping[tuple[str, str], Param]
+    parameters_pointer: str  # the operation's parameter list (actions share their operation's)
     request: Node | None
     responses: Mapping[str, Node | None]
     responses_pointer: str
@@ -104,7 +105,7 @@ def _operation(
                                    f"{pointer}/x-ssm/actions")
     base = dict(
         method=method.upper(), path=path, operation_id=operation_id, parameters=parameters,
-        responses_pointer=f"{pointer}/responses",
+        parameters_pointer=f"{pointer}/parameters", responses_pointer=f"{pointer}/responses",
     )
     alternatives = _action_alternatives(request, resolver)
     if alternatives is None:
