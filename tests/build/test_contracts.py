@@ -15,8 +15,10 @@ from manila_ssm import jsonio, paths
 from manila_ssm.apiref import parse
 from manila_ssm.build.contracts import build_documented, build_effective, effective_from_documented, errata_overlay, own_source, upstream_page
 from manila_ssm.build.errata import RENAMES, rename_update
+from manila_ssm.build.errata_scope import apply_errata
 from manila_ssm.build.jsonschemas import action_refs, standalone
 from manila_ssm.build.normative import normative
+from manila_ssm.build.overlay import apply_overlay
 from manila_ssm.build.validate import validate_openapi, validate_samples
 from manila_ssm.errors import Location
 
@@ -73,6 +75,12 @@ def test_documented_plus_errata_equals_our_own_source() -> None:
     have = jsonio.dumps(normative(via_overlay.document)).splitlines()
     diff = "\n".join(difflib.unified_diff(have, want, "documented + errata", "spec/api-ref", lineterm="", n=3))
     assert not diff, "the errata overlay and our api-ref disagree on normative content:\n" + diff
+
+
+@needs_shared
+def test_on_the_page_alone_the_scoped_errata_are_the_plain_overlay() -> None:
+    documented, overlay = _documented(), errata_overlay()
+    assert apply_errata(documented, overlay) == apply_overlay(documented, overlay)
 
 
 @needs_shared

@@ -88,3 +88,74 @@ def test_every_body_has_a_valid_json_schema(tree: tuple[int, str, str, Path]) ->
     assert len(schemas) > 100
     for path in schemas:
         assert validate_schema(json.loads(path.read_text(encoding="utf-8")), Location(path.name)) == []
+
+
+# --- the effective contract of the whole tree: the errata join the tree's share-servers family ---
+
+FAMILY = ("/v2/{project_id}/share-servers/{share_server_id}/action", "/v2/share-servers/{share_server_id}/action")
+MIGRATION = ("migration_check", "migration_start", "migration_complete", "migration_get_progress", "migration_cancel")
+
+
+@pytest.fixture(scope="module")
+def effective_tree(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, str, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("effective-tree")
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = cli.run(["spec", "build", str(INDEX), "--contract", "effective", "-o", str(out)], stdout, stderr)
+    document = json.loads((out / "openapi" / "effective.json").read_text(encoding="utf-8"))
+    return code, stdout.getvalue(), stderr.getvalue(), document
+
+
+def _share_servers_actions(document: dict[str, Any]) -> set[str]:
+    return {
+        name
+        for path, item in document["paths"].items()
+        if re.search(r"/share[-_]servers/\{share_server_id\}/action$", path)
+        for name in item["post"]["x-ssm"]["actions"]
+    }
+
+
+def test_the_effective_tree_is_valid_and_keeps_every_share_servers_action(
+    tree: tuple[int, str, str, Path], effective_tree: tuple[int, str, str, dict[str, Any]]
+) -> None:
+    code, stdout, stderr, document = effective_tree
+    assert code == 1 and "Traceback" not in stderr  # 1: the tree's own defects, as for documented
+    assert re.search(r"effective: .* a valid OpenAPI document", stdout), stdout
+    assert "SSM-OVERLAY" not in stderr, [line for line in stderr.splitlines() if "SSM-OVERLAY" in line]
+    documented = _document(tree[3])
+    assert _share_servers_actions(documented) >= {"reset_status", "unmanage", *MIGRATION}
+    assert not [path for path in document["paths"] if "/share_servers/" in path]
+    for path in FAMILY:
+        operation = document["paths"][path]["post"]
+        actions = operation["x-ssm"]["actions"]
+        assert set(actions) == _share_servers_actions(documented), path
+        alternatives = operation["requestBody"]["content"]["application/json"]["schema"]["oneOf"]
+        assert sorted(a["$ref"] for a in alternatives) == sorted(m["request-schema"] for m in actions.values())
+        for name, meta in actions.items():  # the other actions are the tree's, untouched by the errata
+            if name not in MIGRATION:
+                assert meta == documented["paths"][path]["post"]["x-ssm"]["actions"][name], name
+
+
+def test_the_migration_actions_of_the_effective_tree_carry_the_effective_facts(
+    effective_tree: tuple[int, str, str, dict[str, Any]],
+) -> None:
+    document = effective_tree[3]
+    own = json.loads((paths.spec_dir() / "openapi" / "effective.json").read_text(encoding="utf-8"))
+    for path in FAMILY:
+        operation = document["paths"][path]["post"]
+        actions = operation["x-ssm"]["actions"]
+        assert {name: actions[name]["success-code"] for name in MIGRATION} == {
+            "migration_check": 200, "migration_start": 202, "migration_complete": 200,
+            "migration_get_progress": 200, "migration_cancel": 202,
+        }
+        expected = own["paths"][path]["post"]["x-ssm"]["actions"]
+        for name in MIGRATION:
+            assert actions[name]["errata"] == expected[name]["errata"] and "SSM-E01" in expected[name]["errata"], name
+            assert actions[name]["experimental"] is True and sorted(actions[name]["error-codes"]) == sorted(expected[name]["error-codes"]), name
+        ok = operation["responses"]["200"]["content"]["application/json"]["schema"]["oneOf"]
+        assert {a["$ref"].rsplit("/", 1)[1] for a in ok} == {
+            "ShareServersActionMigrationCheckResponse", "ShareServersActionMigrationCompleteResponse",
+            "ShareServersActionMigrationGetProgressResponse",
+        }
+        # The errata's headers are required for the migration actions only, so the family makes them optional.
+        headers = {p["name"]: p["required"] for p in operation["parameters"] if p["in"] == "header"}
+        assert headers == {"X-OpenStack-Manila-API-Version": False, "X-OpenStack-Manila-API-Experimental": False}

@@ -19,7 +19,8 @@ from manila_ssm import paths
 from manila_ssm.apiref import parse
 from manila_ssm.build.openapi import BuildResult, build_openapi
 from manila_ssm.build.options import BuildOptions, load_options
-from manila_ssm.build.overlay import Erratum, Overlay, apply_overlay, load_overlay
+from manila_ssm.build.errata_scope import apply_errata
+from manila_ssm.build.overlay import Erratum, Overlay, load_overlay
 
 DOCUMENTED = "documented"
 EFFECTIVE = "effective"
@@ -68,9 +69,13 @@ def build_effective(source: Path | None = None, overlay: Overlay | None = None, 
 
 
 def effective_from_documented(documented: dict[str, Any], overlay: Overlay | None = None) -> BuildResult:
-    """Documented + errata overlay (the other road to the effective contract)."""
+    """Documented + errata overlay (the other road to the effective contract).
+
+    On a whole tree the overlay reaches only the migration page's path items,
+    which then join the tree's own share-servers family (``errata_scope``).
+    """
     overlay = overlay or errata_overlay()
-    applied, findings = apply_overlay(documented, overlay)
+    applied, findings = apply_errata(documented, overlay)
     return BuildResult(annotate_errata(applied, overlay.errata()), findings)
 
 
