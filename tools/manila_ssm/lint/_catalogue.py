@@ -16,6 +16,8 @@ LINT_RULES: tuple[Rule, ...] = (
     Rule("sample-type-mismatch", _E, "a sample value does not have the parameter's declared type",
          "make the sample show the declared type (a boolean is true/false, not \"True\"), "
          "or fix the parameter's `type`"),
+    Rule("sample-schema-mismatch", _W, "a sample does not validate against the JSON Schema built from the page",
+         "make the sample agree with the declared parameters and their format, or fix the declaration"),
     Rule("sample-duplicate-key", _E, "a JSON sample repeats a key in one object",
          "remove one of the two keys; JSON readers keep only the last"),
     Rule("sample-status-contradicted", _E, "a sample shows a status or a body the rest_status_code lists rule out",

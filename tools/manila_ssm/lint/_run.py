@@ -8,7 +8,7 @@ from pathlib import Path
 
 from manila_ssm.apiref import parse, rules
 from manila_ssm.errors import Finding, Location, Severity, SpecError
-from manila_ssm.lint import _sample_checks, _spec_checks  # noqa: F401 - register the checks
+from manila_ssm.lint import _sample_checks, _schema_checks, _spec_checks  # noqa: F401 - register the checks
 from manila_ssm.lint._errata import load_claims
 from manila_ssm.lint._registry import Subject, run_checks
 from manila_ssm.model import ApiRef
