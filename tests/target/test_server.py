@@ -62,6 +62,19 @@ def test_deeply_nested_json_is_malformed_not_500(fast_api: Any, path: str) -> No
     assert next(iter(response.json().values()))["code"] == 400
 
 
+def test_unpaired_surrogate_is_malformed_not_500(fast_api: Any) -> None:
+    """DEV-UNPAIRED-SURROGATE: upstream fails where the string meets its database (500); ours calls it malformed."""
+    server = requests.post(f"{fast_api.base_url}/_reference/share-servers", json={"host": "ref@alpha"},
+                           headers={"X-Auth-Token": ADMIN_TOKEN}, timeout=10).json()["share_server"]
+    body = '{"migration_check": {"host": "ref@be\\ud933ta", "writable": true, "nondisruptive": false, ' \
+           '"preserve_snapshots": false, "new_share_network_id": null}}'
+    response = requests.post(f"{fast_api.base_url}/v2/share-servers/{server['id']}/action", data=body.encode(),
+                             timeout=10, headers={
+                                 "X-Auth-Token": ADMIN_TOKEN, "Content-Type": "application/json",
+                                 "X-OpenStack-Manila-API-Version": "2.57", "X-OpenStack-Manila-API-Experimental": "True"})
+    assert response.json() == {"badRequest": {"code": 400, "message": "Malformed request body"}}
+
+
 def test_fixture_share_network_status_must_be_text(fast_api: Any) -> None:
     response = requests.post(f"{fast_api.base_url}/_reference/share-networks", json={"status": None},
                              headers={"X-Auth-Token": ADMIN_TOKEN}, timeout=10)

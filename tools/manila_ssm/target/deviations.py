@@ -35,6 +35,8 @@ DEVIATIONS: tuple[Deviation, ...] = (
               "depends on the database driver (500 with MySQL)", "400 \"Share network <value> not found.\""),
     Deviation("DEV-DEEP-JSON", "a JSON body nested too deeply for Python's decoder (thousands of `[`)",
               "500 (RecursionError escapes the body parser)", "400 \"Malformed request body\""),
+    Deviation("DEV-UNPAIRED-SURROGATE", "a JSON string with an unpaired surrogate escape (`\\ud933`), e.g. in `host`",
+              "500 where the value reaches the database (seen on 23.0.1 with `host`)", "400 \"Malformed request body\""),
     Deviation("DEV-NO-TOKEN", "any /v2 request without `X-Auth-Token`",
               "keystone: 401 `{\"error\": ...}`; noauth: 204 with a fake token",
               "401 in keystone's shape, as a keystone-backed deployment answers"),

@@ -121,11 +121,20 @@ def parse_version(call: Call) -> None:
 
 
 def decode_json(data: bytes) -> Any:
-    """``json.loads`` where nesting too deep to decode is malformed input too (DEV-DEEP-JSON)."""
+    """``json.loads`` where what Python decodes but cannot use is malformed input too.
+
+    Nesting too deep to decode (DEV-DEEP-JSON), and strings with an unpaired
+    surrogate escape such as ``"\\ud933"``, which no UTF-8 store can hold
+    (DEV-UNPAIRED-SURROGATE).
+    """
     try:
-        return json.loads(data)
+        decoded = json.loads(data)
+        json.dumps(decoded, ensure_ascii=False).encode("utf-8")
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+    except UnicodeEncodeError:
+        raise ValueError("JSON string with an unpaired surrogate") from None
+    return decoded
 
 
 def version_text(version: tuple[int, int]) -> str:
