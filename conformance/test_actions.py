@@ -14,7 +14,8 @@ from manila_ssm.suite.fixtures import parameters
 
 @pytest.mark.ssm_requirement(
     "status:migration_check", "schema:migration_check", "SSM-CHECK-ECHO-REQUESTED",
-    "SSM-HEADER-VERSION-ECHO", "SSM-HEADER-EXPERIMENTAL-ECHO", "SSM-HEADER-CONTENT-TYPE-JSON",
+    "SSM-HEADER-VERSION-ECHO", "SSM-HEADER-EXPERIMENTAL-ECHO", "SSM-HEADER-VARY", "SSM-HEADER-REQUEST-ID",
+    "SSM-HEADER-CONTENT-TYPE-JSON",
 )
 def test_check_answers_with_capabilities(ssm) -> None:
     server = ssm.idle_server()

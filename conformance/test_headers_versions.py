@@ -26,7 +26,8 @@ def test_missing_version_is_not_found(ssm, action: str) -> None:
     ssm.error("SSM-VERSION-MISSING-404", action, exchange, 404, version=None, documented=False)
 
 
-@pytest.mark.ssm_requirement("SSM-VERSION-BELOW-MIN-404", "SSM-FAULT-SHAPE", "SSM-HEADER-VERSION-ECHO")
+@pytest.mark.ssm_requirement("SSM-VERSION-BELOW-MIN-404", "SSM-FAULT-SHAPE", "SSM-HEADER-VERSION-ECHO",
+                             "SSM-HEADER-VARY", "SSM-HEADER-REQUEST-ID")
 @pytest.mark.parametrize("action", ACTIONS)
 def test_version_below_257_is_not_found(ssm, action: str) -> None:
     exchange = _send(ssm, action, version="2.56")

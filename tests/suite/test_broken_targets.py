@@ -121,7 +121,9 @@ def cancel_does_nothing(app):
                 version = request.headers.get("X-OpenStack-Manila-API-Version", "")
                 fake = Response(b"", 202, content_type="application/json",
                                 headers={"X-OpenStack-Manila-API-Version": version,
-                                         "X-OpenStack-Manila-API-Experimental": "True"})
+                                         "X-OpenStack-Manila-API-Experimental": "True",
+                                         "Vary": "X-OpenStack-Manila-API-Version",
+                                         "x-compute-request-id": "req-fake"})
                 return fake(environ, start_response)
         return app(environ, start_response)
     return wrapped
@@ -177,6 +179,13 @@ def reset_progress(app):
 def drop_version_echo(name, request, response):
     response.headers.pop("X-OpenStack-Manila-API-Version", None)
     return response
+
+
+def drop_header(name: str) -> Rewrite:
+    def rewrite(action, request, response):
+        response.headers.pop(name, None)
+        return response
+    return rewrite
 
 
 def progress_unknown_404(name, request, response):
@@ -261,6 +270,9 @@ VARIANTS = [
     Variant("hanging-progress", middleware(hang_progress), "SSM-PROGRESS-IDLE-400", "SSM-PROGRESS-IDLE-400"),
     Variant("connection-reset-on-progress", reset_progress, "SSM-PROGRESS-IDLE-400", "SSM-PROGRESS-IDLE-400"),
     Variant("no-version-echo", middleware(drop_version_echo), "SSM-CHECK-ECHO-REQUESTED", "SSM-HEADER-VERSION-ECHO"),
+    Variant("no-vary", middleware(drop_header("Vary")), "SSM-CHECK-ECHO-REQUESTED", "SSM-HEADER-VARY"),
+    Variant("no-request-id", middleware(drop_header("x-compute-request-id")), "SSM-VERSION-BELOW-MIN-404",
+            "SSM-HEADER-REQUEST-ID"),
     Variant("progress-unknown-id-404", middleware(progress_unknown_404), "SSM-PROGRESS-UNKNOWN-400",
             "SSM-PROGRESS-UNKNOWN-400"),
     Variant("cancel-crashes-when-idle", middleware(cancel_crashes_when_idle), "SSM-STATEFUL-SEQUENCES",

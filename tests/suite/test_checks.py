@@ -53,6 +53,33 @@ def test_fault_shape(verifier: Verifier, name: str, answer: Exchange, holds: boo
         assert failure.value.requirement in ("SSM-FAULT-SHAPE", "SSM-HEADER-CONTENT-TYPE-JSON")
 
 
+ECHOED = {"X-OpenStack-Manila-API-Version": "2.57", "X-OpenStack-Manila-API-Experimental": "True",
+          "Vary": "X-OpenStack-Manila-API-Version", "x-compute-request-id": "req-1"}
+
+HEADER_CASES = [
+    ("all-present", ECHOED, None),
+    ("vary-lists-others-too", {**ECHOED, "Vary": "Accept, x-openstack-manila-api-version"}, None),
+    ("no-version-echo", {k: v for k, v in ECHOED.items() if k != "X-OpenStack-Manila-API-Version"},
+     "SSM-HEADER-VERSION-ECHO"),
+    ("no-vary", {k: v for k, v in ECHOED.items() if k != "Vary"}, "SSM-HEADER-VARY"),
+    ("vary-on-something-else", {**ECHOED, "Vary": "Accept"}, "SSM-HEADER-VARY"),
+    ("no-request-id", {k: v for k, v in ECHOED.items() if k != "x-compute-request-id"}, "SSM-HEADER-REQUEST-ID"),
+    ("empty-request-id", {**ECHOED, "x-compute-request-id": " "}, "SSM-HEADER-REQUEST-ID"),
+]
+
+
+@pytest.mark.parametrize(("name", "headers", "fails"), HEADER_CASES, ids=[c[0] for c in HEADER_CASES])
+def test_dispatched_answer_headers(verifier: Verifier, name: str, headers: dict[str, str], fails: str | None) -> None:
+    answer = exchange(400, {"badRequest": {"code": 400, "message": "no"}}, headers=headers)
+    if fails is None:
+        verifier.error("SSM-COMPLETE-IDLE-400", None, answer, 400)
+        assert {r.requirement for r in verifier.sink.records} >= {"SSM-HEADER-VARY", "SSM-HEADER-REQUEST-ID"}
+    else:
+        with pytest.raises(RequirementFailure) as failure:
+            verifier.error("SSM-COMPLETE-IDLE-400", None, answer, 400)
+        assert failure.value.requirement == fails
+
+
 PROGRESS_CASES = [
     ("valid", {"total_progress": 50, "task_state": "migration_driver_in_progress",
                "destination_share_server_id": "d"}, None),
@@ -66,8 +93,7 @@ PROGRESS_CASES = [
 
 @pytest.mark.parametrize(("name", "body", "fails"), PROGRESS_CASES, ids=[c[0] for c in PROGRESS_CASES])
 def test_progress_success_answers(verifier: Verifier, name: str, body: Any, fails: str | None) -> None:
-    answer = exchange(200, body, headers={"X-OpenStack-Manila-API-Version": "2.57",
-                                          "X-OpenStack-Manila-API-Experimental": "True"})
+    answer = exchange(200, body, headers=ECHOED)
     if fails is None:
         verifier.success("migration_get_progress", answer, "2.57")
         assert {r.outcome for r in verifier.sink.records} == {Outcome.PASS}

@@ -16,7 +16,7 @@ import pytest
 
 from manila_ssm.suite import catalogue as cat
 from manila_ssm.suite.catalogue import Catalogue
-from manila_ssm.suite.client import EXPERIMENTAL_HEADER, VERSION_HEADER
+from manila_ssm.suite.client import EXPERIMENTAL_HEADER, REQUEST_ID_HEADER, VERSION_HEADER
 from manila_ssm.suite.contract import Contract
 from manila_ssm.suite.outcomes import Exchange, Outcome, Record, RecordSink, RequirementFailure
 
@@ -135,11 +135,22 @@ class Verifier:
         echoed = exchange.header(VERSION_HEADER)
         self.require("SSM-HEADER-VERSION-ECHO", echoed == version,
                      f"answer echoes {VERSION_HEADER}: {echoed!r}, expected {version!r}", exchange, action=action)
+        # manila/api/openstack/wsgi.py: Vary names the version header wherever the version is echoed
+        vary = {v.strip().lower() for v in (exchange.header("Vary") or "").split(",")}
+        self.require("SSM-HEADER-VARY", VERSION_HEADER.lower() in vary,
+                     f"answer carries Vary: {exchange.header('Vary')!r}, expected it to name {VERSION_HEADER}",
+                     exchange, action=action)
         if experimental:
             flag = (exchange.header(EXPERIMENTAL_HEADER) or "").strip().lower()
             self.require("SSM-HEADER-EXPERIMENTAL-ECHO", flag in _TRUE_SPELLINGS,
                          f"answer carries {EXPERIMENTAL_HEADER}: {flag or 'nothing'!r}, expected True",
                          exchange, action=action)
+
+    def request_id(self, exchange: Exchange, action: str | None = None) -> None:
+        """Kept apart from :meth:`echoed_headers`: the real-Manila cassettes do not record request ids."""
+        request_id = (exchange.header(REQUEST_ID_HEADER) or "").strip()
+        self.require("SSM-HEADER-REQUEST-ID", bool(request_id),
+                     f"answer carries no {REQUEST_ID_HEADER}", exchange, action=action)
 
     def documented_error(self, action: str, exchange: Exchange) -> None:
         codes = self.contract.actions[action].error_codes
@@ -156,6 +167,7 @@ class Verifier:
         self.status(cat.status_id(action, contract.success_code), exchange, contract.success_code, action=action)
         self.response_body(action, exchange)
         self.echoed_headers(exchange, version, contract.experimental, action)
+        self.request_id(exchange, action)
         return exchange.json if isinstance(exchange.json, dict) else {}
 
     def response_body(self, action: str, exchange: Exchange) -> None:
@@ -191,6 +203,7 @@ class Verifier:
             self.documented_error(action, exchange)
         if version is not None:
             self.echoed_headers(exchange, version, experimental, action)
+            self.request_id(exchange, action)
 
 
 def _codes(codes: set[int]) -> str:

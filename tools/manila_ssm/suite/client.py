@@ -23,6 +23,7 @@ from manila_ssm.suite.outcomes import Exchange
 
 VERSION_HEADER = "X-OpenStack-Manila-API-Version"
 EXPERIMENTAL_HEADER = "X-OpenStack-Manila-API-Experimental"
+REQUEST_ID_HEADER = "x-compute-request-id"
 REDACTED = "<redacted>"
 _SECRET_HEADERS = frozenset(
     {"x-auth-token", "x-subject-token", "authorization", "cookie", "set-cookie", "x-service-token"}
@@ -30,7 +31,8 @@ _SECRET_HEADERS = frozenset(
 _EXCERPT = 2000
 # Response headers worth keeping as evidence; the rest is noise.
 _KEPT_RESPONSE_HEADERS = frozenset(
-    {"content-type", "content-length", VERSION_HEADER.lower(), EXPERIMENTAL_HEADER.lower(), "vary", "location"}
+    {"content-type", "content-length", VERSION_HEADER.lower(), EXPERIMENTAL_HEADER.lower(), "vary", "location",
+     REQUEST_ID_HEADER, "x-openstack-request-id"}
 )
 NOT_SET: Any = object()
 
