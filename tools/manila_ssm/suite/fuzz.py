@@ -101,7 +101,22 @@ def known_defect(action: str, body: Any, status: int | None) -> str | None:
         return "SSM-DEFECT-HOST-NO-AT-500"
     if action == "migration_check" and "new_share_network_id" not in params:
         return "SSM-DEFECT-CHECK-NO-NETWORK-500"
+    # Seen live on manila 23.0.1 (not in behaviour §2.7): an object as the network id reaches the
+    # share network lookup (an int is "not found", 400), and an unpaired surrogate escape in a
+    # string fails where it meets the database.
+    if isinstance(params.get("new_share_network_id"), dict) and params["new_share_network_id"]:
+        return "SSM-DEFECT-NETWORK-ID-OBJECT-500"
+    if _has_unpaired_surrogate(params):
+        return "SSM-DEFECT-UNPAIRED-SURROGATE-500"
     return None
+
+
+def _has_unpaired_surrogate(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _aim(action: str, body: Any, real_host: str | None) -> Any:
