@@ -114,3 +114,32 @@ def test_unknown_cloud_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "clouds.yaml"))
     with pytest.raises(ConfigError, match="--ssm-cloud nowhere: cannot get a token"):
         resolve({"cloud": "nowhere"}, {}, {})
+
+
+SECRET_ADMIN = "admin-secret-0123456789abcdef"
+SECRET_MEMBER = "member-secret-0123456789abcdef"
+
+
+def test_tokens_never_shown_in_tracebacks_with_locals(pytester: pytest.Pytester,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """``pytest -l`` prints every frame's locals, the resolved settings among them."""
+    monkeypatch.setenv("SSM_ADMIN_TOKEN", SECRET_ADMIN)  # from the environment, so no source line shows them
+    monkeypatch.setenv("SSM_MEMBER_TOKEN", SECRET_MEMBER)
+    pytester.makepyfile("""
+        import pytest
+        from manila_ssm.suite.config import resolve
+
+        @pytest.fixture
+        def settings():
+            config = resolve({"base_url": "http://127.0.0.1:9/v2"}, {})
+            raise RuntimeError("the fixture failed")
+
+        def test_uses(settings):
+            pass
+    """)
+    result = pytester.runpytest_inprocess("-l", "-p", "no:randomly")
+    shown = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert "config" in shown and "SuiteConfig(" in shown  # the locals were shown
+    assert SECRET_ADMIN not in shown and SECRET_MEMBER not in shown
+    assert SECRET_ADMIN not in repr(resolve({"base_url": "http://h:1/v2", "admin_token": SECRET_ADMIN}, {}, {}))

@@ -72,8 +72,9 @@ class SuiteConfig:
 
     base_url: str = ""
     project_id: str = ""
-    admin_token: str = ""
-    member_token: str = ""
+    # repr=False: pytest -l and tracebacks print this object; the tokens must never show there
+    admin_token: str = field(default="", repr=False)
+    member_token: str = field(default="", repr=False)
     cloud: str = ""
     member_cloud: str = ""
     microversions: tuple[str, ...] = ("2.57", "max")
