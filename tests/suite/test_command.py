@@ -35,6 +35,10 @@ def test_run_against_the_embedded_target_prints_a_verdict(tmp_path: Path, capsys
         (("--contract", "strict"), "--ssm-contract: bad value 'strict'"),
         (("--base-url", "http://127.0.0.1:9/v2"), "needs admin credentials"),
         (("--openapi", "/nonexistent/openapi.json"), "cannot read the effective OpenAPI document"),
+        (("--microversions", "2.50"), "--ssm-microversions: bad value '2.50'"),
+        (("--dest-hosts", "nohost"), "'nohost' is not host@backend"),
+        (("--microversions", "2.57,2.100", "--openapi", str(FIXTURE_OPENAPI)),
+         "--ssm-microversions: 2.100 is above the target's maximum 2.99"),
     ],
 )
 def test_bad_settings_exit_2_with_the_reason(argv, message, tmp_path: Path,

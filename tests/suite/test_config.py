@@ -35,6 +35,10 @@ def test_precedence(flags, env, ini, expected) -> None:
         ({"base_url": "ftp://x"}, {}, "not an http(s) URL"),
         ({"base_url": "http://h:1/v2"}, {}, "needs admin credentials"),
         ({"server_ids": "a,b"}, {}, "without a target"),
+        ({"microversions": "2.50"}, {}, "2.50 is below 2.57"),
+        ({}, {"SSM_MICROVERSIONS": "max,2.9"}, "from SSM_MICROVERSIONS: 2.9 is below 2.57"),
+        ({"dest_hosts": "nohost"}, {}, "--ssm-dest-hosts: bad value 'nohost' from --ssm-dest-hosts: 'nohost' is not host@backend"),
+        ({"dest_hosts": "a@b,h@b#pool"}, {}, "'h@b#pool' is not host@backend"),
     ],
 )
 def test_bad_values_name_their_source(flags, env, message) -> None:

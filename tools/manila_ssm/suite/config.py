@@ -136,20 +136,41 @@ def _contract(text: str) -> str:
     return text
 
 
+MIN_VERSION = "2.57"
+
+
+def version_key(version: str) -> tuple[int, int]:
+    major, _, minor = version.partition(".")
+    return int(major), int(minor)
+
+
 def _microversions(text: str) -> tuple[str, ...]:
     versions = _csv(text)
     for version in versions:
         major, _, minor = version.partition(".")
         if version != "max" and not (major.isdigit() and minor.isdigit()):
             raise ValueError(f"{version!r} is not MAJOR.MINOR or 'max'")
+        if version != "max" and version_key(version) < version_key(MIN_VERSION):
+            # the actions exist from 2.57 on; below it a target's 404 is right, not a failure
+            raise ValueError(f"{version} is below {MIN_VERSION}, where the migration actions start; "
+                             f"give versions from {MIN_VERSION} up, or 'max'")
     if not versions:
         raise ValueError("give at least one microversion")
     return versions
 
 
+def _dest_hosts(text: str) -> tuple[str, ...]:
+    hosts = _csv(text)
+    for host in hosts:
+        name, at, backend = host.partition("@")
+        if not (name and at and backend) or "#" in host:
+            raise ValueError(f"{host!r} is not host@backend; write e.g. hostB@backendB (no #pool)")
+    return hosts
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "microversions": _microversions,
-    "dest_hosts": _csv,
+    "dest_hosts": _dest_hosts,
     "server_ids": _csv,
     "requirements": _csv,
     "contract": _contract,

@@ -152,7 +152,10 @@ def ssm_session(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
     """The target (started here when none is configured) and what was discovered about it."""
     state = _activate(request.config)
     assert state.config is not None and state.contract is not None
-    session = start(state.config, state.contract, progress_writer(request.config))
+    try:
+        session = start(state.config, state.contract, progress_writer(request.config))
+    except ConfigError as error:  # a setting only the target can refute (e.g. a version above its maximum)
+        pytest.exit(f"manila-ssm: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
     state.session = session
     try:
         yield session

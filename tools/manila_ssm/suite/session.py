@@ -14,7 +14,7 @@ from typing import Any
 from manila_ssm.suite import catalogue as cat
 from manila_ssm.suite import contract as contracts
 from manila_ssm.suite.client import Endpoint, ManilaClient, Redactor, TransportStats
-from manila_ssm.suite.config import SuiteConfig
+from manila_ssm.suite.config import MIN_VERSION, ConfigError, SuiteConfig, version_key
 from manila_ssm.suite.servers import FIXTURE_PREFIX, ServerPool, backend_of
 from manila_ssm.suite.waits import Poller, Progress, WaitClock
 
@@ -22,7 +22,6 @@ from manila_ssm.suite.waits import Poller, Progress, WaitClock
 REFERENCE_ADMIN_TOKEN = "admin:ad000000000000000000000000000001"
 REFERENCE_MEMBER_TOKEN = "demo:de000000000000000000000000000002"
 REFERENCE_PROJECT = "ad000000000000000000000000000001"
-MIN_VERSION = "2.57"
 
 
 class TargetUnreachable(RuntimeError):
@@ -86,6 +85,12 @@ def start(config: SuiteConfig, contract: contracts.Contract, progress: Progress 
     versions = tuple(dict.fromkeys(
         (max_version or MIN_VERSION) if v == "max" else v for v in config.microversions
     ))
+    too_high = [v for v in versions if max_version and _above(v, max_version)]
+    if too_high:
+        if target is not None:
+            target.stop()
+        raise ConfigError(f"--ssm-microversions: {', '.join(too_high)} is above the target's maximum "
+                          f"{max_version} (GET /v2/); give versions up to {max_version}, or 'max'")
     explicit = config.server_ids
     fixture_api = not explicit and offers_fixture_api(admin)
     hosts = config.dest_hosts or discover_hosts(admin)
@@ -95,6 +100,13 @@ def start(config: SuiteConfig, contract: contracts.Contract, progress: Progress 
         member=member, pool=pool, dest_hosts=hosts, max_version=max_version, microversions=versions,
         progress=progress, _target=target,
     )
+
+
+def _above(version: str, maximum: str) -> bool:
+    try:
+        return version_key(version) > version_key(maximum)
+    except ValueError:  # a maximum the target spells oddly is SSM-DISCOVERY-MAX-VERSION's business
+        return False
 
 
 def member_endpoint(endpoint: Endpoint, token: str) -> Endpoint:
