@@ -212,6 +212,25 @@ def cancel_crashes_when_idle(name, request, response):
     return response
 
 
+def check_without_network(request: Request) -> bool:
+    params = (json.loads(request.get_data(cache=True) or b"null") or {}).get("migration_check")
+    return isinstance(params, dict) and "new_share_network_id" not in params
+
+
+def unavailable_without_network(name, request, response):
+    """A 503 where upstream's defect is a 500 computeFault: the target's own failure."""
+    if name == "migration_check" and check_without_network(request):
+        return with_json(response, {"serviceUnavailable": {"code": 503, "message": "try later"}}, 503)
+    return response
+
+
+def html_500_without_network(name, request, response):
+    if name == "migration_check" and check_without_network(request):
+        response = with_json(response, None, 500)
+        response.set_data(b"<html>Internal Server Error</html>")
+    return response
+
+
 def nothing(name, request, response):
     return response
 
@@ -273,6 +292,10 @@ VARIANTS = [
     Variant("no-vary", middleware(drop_header("Vary")), "SSM-CHECK-ECHO-REQUESTED", "SSM-HEADER-VARY"),
     Variant("no-request-id", middleware(drop_header("x-compute-request-id")), "SSM-VERSION-BELOW-MIN-404",
             "SSM-HEADER-REQUEST-ID"),
+    Variant("no-network-check-503", middleware(unavailable_without_network), "SSM-CHECK-NETWORK-OPTIONAL",
+            "SSM-CHECK-NETWORK-OPTIONAL"),
+    Variant("no-network-check-html-500", middleware(html_500_without_network), "SSM-CHECK-NETWORK-OPTIONAL",
+            "SSM-CHECK-NETWORK-OPTIONAL"),
     Variant("progress-unknown-id-404", middleware(progress_unknown_404), "SSM-PROGRESS-UNKNOWN-400",
             "SSM-PROGRESS-UNKNOWN-400"),
     Variant("cancel-crashes-when-idle", middleware(cancel_crashes_when_idle), "SSM-STATEFUL-SEQUENCES",

@@ -14,13 +14,14 @@ from manila_ssm.suite.waits import Poller, WaitClock
 
 
 def exchange(status: int | None, body: Any = None, content_type: str = "application/json",
-             headers: dict[str, str] | None = None) -> Exchange:
+             headers: dict[str, str] | None = None, request: Any = None) -> Exchange:
     text = "" if body is None else body if isinstance(body, str) else json.dumps(body)
     try:
         parsed, ok = (json.loads(text), True) if text else (None, False)
     except ValueError:
         parsed, ok = None, False
-    return Exchange("POST", "http://t/v2/p/share-servers/s/action", {"X-Auth-Token": "<redacted>"}, "{}", status,
+    return Exchange("POST", "http://t/v2/p/share-servers/s/action", {"X-Auth-Token": "<redacted>"},
+                    json.dumps({} if request is None else request), status,
                     {"Content-Type": content_type, **(headers or {})}, text, parsed, ok,
                     None if status else "no answer within the 1 s request timeout")
 
@@ -112,11 +113,42 @@ def test_status_failures_say_what_happened(verifier: Verifier, answer: Exchange,
         verifier.status("SSM-CANCEL-IDLE-400", answer, 400)
 
 
-def test_a_known_defect_is_its_own_outcome(verifier: Verifier) -> None:
-    with pytest.raises(pytest.xfail.Exception, match="SSM-DEFECT-CHECK-NO-NETWORK-500"):
-        verifier.status("SSM-CHECK-NETWORK-OPTIONAL", exchange(500, {"computeFault": {"code": 500, "message": "x"}}), 200)
-    record = verifier.sink.records[-1]
-    assert (record.outcome, record.defect) == (Outcome.KNOWN_DEFECT, "SSM-DEFECT-CHECK-NO-NETWORK-500")
+CHECK = {"host": "h@b", "writable": True, "nondisruptive": False, "preserve_snapshots": True}
+COMPUTE_FAULT = {"computeFault": {"code": 500, "message": "The server has either erred"}}
+# (name, requirement, request, status, answer, the defect it is filed under or None for a failure)
+DEFECT_CASES = [
+    ("no-network-500", "SSM-CHECK-NETWORK-OPTIONAL", {"migration_check": CHECK}, 500, COMPUTE_FAULT,
+     "SSM-DEFECT-CHECK-NO-NETWORK-500"),
+    ("no-network-503", "SSM-CHECK-NETWORK-OPTIONAL", {"migration_check": CHECK}, 503,
+     {"serviceUnavailable": {"code": 503, "message": "x"}}, None),
+    ("no-network-500-other-body", "SSM-CHECK-NETWORK-OPTIONAL", {"migration_check": CHECK}, 500,
+     "<html>Internal Server Error</html>", None),
+    ("with-network-500", "SSM-CHECK-NETWORK-OPTIONAL",
+     {"migration_check": {**CHECK, "new_share_network_id": None}}, 500, COMPUTE_FAULT, None),
+    ("host-no-at-500", "SSM-HOST-NO-BACKEND-400", {"migration_start": {**CHECK, "host": "h"}}, 500,
+     COMPUTE_FAULT, "SSM-DEFECT-HOST-NO-AT-500"),
+    ("host-with-at-500", "SSM-HOST-NO-BACKEND-400", {"migration_start": CHECK}, 500, COMPUTE_FAULT, None),
+    ("host-no-at-502", "SSM-HOST-NO-BACKEND-400", {"migration_start": {**CHECK, "host": "h"}}, 502,
+     {"computeFault": {"code": 502, "message": "x"}}, None),
+]
+
+
+@pytest.mark.parametrize(("name", "requirement", "request_body", "status", "answer", "defect"), DEFECT_CASES,
+                         ids=[c[0] for c in DEFECT_CASES])
+def test_only_the_defects_own_answer_is_filed_under_it(verifier: Verifier, name: str, requirement: str,
+                                                      request_body: Any, status: int, answer: Any,
+                                                      defect: str | None) -> None:
+    sent = exchange(status, answer, request=request_body)
+    expected = 200 if requirement == "SSM-CHECK-NETWORK-OPTIONAL" else 400
+    if defect is not None:
+        with pytest.raises(pytest.xfail.Exception, match=defect):
+            verifier.status(requirement, sent, expected)
+        record = verifier.sink.records[-1]
+        assert (record.outcome, record.defect) == (Outcome.KNOWN_DEFECT, defect)
+    else:
+        with pytest.raises(RequirementFailure, match=f"got {status}"):
+            verifier.status(requirement, sent, expected)
+        assert verifier.sink.records[-1].outcome is Outcome.FAIL
 
 
 @pytest.mark.parametrize(
