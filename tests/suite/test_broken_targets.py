@@ -368,3 +368,32 @@ def test_known_upstream_defects_are_reported_as_such(pytester: pytest.Pytester) 
     assert by_id["SSM-CHECK-FUZZ-POSITIVE"]["outcome"] in ("known-defect", "pass")
     result.stdout.fnmatch_lines(["*KNOWN-DEFECT*SSM-CHECK-NETWORK-OPTIONAL*SSM-DEFECT-CHECK-NO-NETWORK-500*",
                                  "*verdict: target CONFORMS*known-defect*"])
+
+
+def refuse_without_network(name, request, response):
+    """A target following the effective schema: check without new_share_network_id is a 400."""
+    if name == "migration_check" and check_without_network(request):
+        return with_json(response, {"badRequest": {"code": 400, "message": "new_share_network_id is required"}}, 400)
+    return response
+
+
+@pytest.mark.parametrize(("contract", "outcome"), [("effective", "pass"), ("documented", "fail")])
+def test_a_refused_check_without_network_follows_the_effective_contract(
+        pytester: pytest.Pytester, contract: str, outcome: str) -> None:
+    from manila_ssm.target import ReferenceTarget
+
+    openapi = [f"--ssm-openapi={FIXTURE_OPENAPI}"] if contract == "effective" else []
+    target = ReferenceTarget.start(wrap=middleware(refuse_without_network))
+    try:
+        result = pytester.runpytest_inprocess(
+            str(paths.conformance_dir()), "-p", "no:randomly", "--assert=plain", *openapi,
+            f"--ssm-contract={contract}", f"--ssm-base-url={target.base_url}/v2/{PROJECT}",
+            f"--ssm-admin-token={ADMIN}", "--ssm-requirements=SSM-CHECK-NETWORK-OPTIONAL",
+            f"--ssm-reports-dir={pytester.path / 'reports'}", "--ssm-seed=1",
+        )
+    finally:
+        target.stop()
+    report = json.loads((pytester.path / "reports" / "conformance.json").read_text())
+    network = next(r for r in report["requirements"] if r["id"] == "SSM-CHECK-NETWORK-OPTIONAL")
+    assert network["outcome"] == outcome, result.stdout.str()[-1500:]
+    assert result.ret == (pytest.ExitCode.OK if outcome == "pass" else pytest.ExitCode.TESTS_FAILED)
