@@ -149,21 +149,30 @@ def test_every_requirement_is_checked_by_some_conformance_test(pytester: pytest.
 
 
 @pytest.mark.parametrize(
-    ("args", "expected"),
+    ("args", "environ", "expected"),
     [
-        (["conformance", "--ssm-admin-token", ADMIN, "--ssm-seed", "5"],
+        (["conformance", "--ssm-admin-token", ADMIN, "--ssm-seed", "5"], {"SSM_ADMIN_TOKEN": "set"},
          "pytest conformance --ssm-admin-token=$SSM_ADMIN_TOKEN --ssm-seed=7"),
-        ([f"--ssm-member-token={MEMBER}", "-k", "a or b", "--ssm-seed=5"],
+        ([f"--ssm-member-token={MEMBER}", "-k", "a or b", "--ssm-seed=5"], {"SSM_MEMBER_TOKEN": "set"},
          "pytest --ssm-member-token=$SSM_MEMBER_TOKEN -k 'a or b' --ssm-seed=7"),
+        # the token came from the flag only: the variable the command uses must be exported first
+        (["conformance", f"--ssm-admin-token={ADMIN}", f"--ssm-member-token={MEMBER}"], {},
+         "export SSM_ADMIN_TOKEN=<your-admin-token> && export SSM_MEMBER_TOKEN=<your-member-token> && "
+         "pytest conformance --ssm-admin-token=$SSM_ADMIN_TOKEN --ssm-member-token=$SSM_MEMBER_TOKEN --ssm-seed=7"),
+        (["conformance", "--ssm-admin-token", ADMIN], {"SSM_MEMBER_TOKEN": "set"},
+         "export SSM_ADMIN_TOKEN=<your-admin-token> && pytest conformance --ssm-admin-token=$SSM_ADMIN_TOKEN "
+         "--ssm-seed=7"),
     ],
 )
-def test_reproduce_command_fixes_the_seed_and_leaves_tokens_out(args, expected) -> None:
+def test_reproduce_command_fixes_the_seed_and_leaves_tokens_out(args, environ, expected) -> None:
     from types import SimpleNamespace
 
     from manila_ssm.suite.terminal import reproduce_command
 
     config = SimpleNamespace(invocation_params=SimpleNamespace(args=args))
-    assert reproduce_command(config, 7) == expected  # type: ignore[arg-type]
+    command = reproduce_command(config, 7, environ)  # type: ignore[arg-type]
+    assert command == expected
+    assert ADMIN not in command and MEMBER not in command
 
 
 def test_deferred_failures_fail_the_test_and_the_scenario_goes_on(pytester: pytest.Pytester) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pytest
 
@@ -27,20 +28,31 @@ def progress_writer(config: pytest.Config) -> Callable[[str], None] | None:
     return write
 
 
-def reproduce_command(config: pytest.Config, seed: int | None) -> str:
-    """The command line of this run with its seed fixed and secrets left out (taken from SSM_* instead)."""
+def reproduce_command(config: pytest.Config, seed: int | None, environ: Mapping[str, str] | None = None) -> str:
+    """The command line of this run with its seed fixed and secrets left out (taken from SSM_* instead).
+
+    A secret given as a flag is replaced by its variable; when that variable is
+    not set in this run, the command first says to export it (a placeholder the
+    shell refuses as is, so the command never runs with a made-up token).
+    """
+    environ = os.environ if environ is None else environ
     secret_flags = {o.flag: o.env for o in OPTIONS if o.secret}
     args: list[str] = []
+    exports: list[str] = []
     skip_next = False
     for arg in map(str, config.invocation_params.args):
         flag = arg.split("=", 1)[0]
         if skip_next:
             skip_next = False
         elif flag in secret_flags:
-            args.append(f"{flag}=${secret_flags[flag]}")
+            variable = secret_flags[flag]
+            args.append(f"{flag}=${variable}")
+            if not environ.get(variable) and variable not in exports:
+                exports.append(variable)
             skip_next = "=" not in arg
         elif flag == "--ssm-seed":
             skip_next = "=" not in arg
         else:
             args.append(shlex.quote(arg))
-    return " ".join(["pytest", *args, f"--ssm-seed={seed}"])
+    prefix = [f"export {v}=<your-{v[4:].lower().replace('_', '-')}> &&" for v in exports]
+    return " ".join([*prefix, "pytest", *args, f"--ssm-seed={seed}"])
