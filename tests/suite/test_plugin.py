@@ -24,6 +24,18 @@ def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     )
 
 
+def test_matrix_cells_agree_with_the_overall_outcome(pytester: pytest.Pytester) -> None:
+    """A requirement on two actions together (start, then get_progress) shows its verdict under both."""
+    result = run_suite(pytester, "--ssm-requirements=SSM-LIFECYCLE-PHASE1-DONE")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-1500:]
+    report = json.loads((pytester.path / "reports" / "conformance.json").read_text())
+    phase1 = next(r for r in report["requirements"] if r["id"] == "SSM-LIFECYCLE-PHASE1-DONE")
+    assert phase1["outcome"] == "pass"
+    assert phase1["by_action"] == {"migration_start": "pass", "migration_get_progress": "pass"}
+    markdown = (pytester.path / "reports" / "conformance.md").read_text()
+    assert "| `SSM-LIFECYCLE-PHASE1-DONE` |  | pass | pass |  |  | pass |" in markdown
+
+
 def test_plugin_is_inert_without_conformance_tests(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_plain():\n    assert True\n")
     result = pytester.runpytest_inprocess()
