@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from manila_ssm import cli
+from manila_ssm import cli, paths
 
 FIXTURE_OPENAPI = Path(__file__).parent / "data" / "openapi-fixture.json"
 
@@ -133,3 +133,27 @@ def test_run_leaves_nothing_in_the_working_folder_but_the_reports(tmp_path: Path
     assert result.returncode == cli.EXIT_OK, result.stdout[-1500:] + result.stderr[-1500:]
     assert "1 passed" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+
+
+def test_an_unwritable_reports_folder_is_refused_before_the_run(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code, err = run("--reports-dir", str(blocker / "reports"), "--openapi", str(FIXTURE_OPENAPI),
+                    "--", "--assert=plain", "-p", "no:randomly")
+    captured = capsys.readouterr()
+    assert code == cli.EXIT_USAGE, captured.out[-1500:]
+    assert f"--ssm-reports-dir: {blocker} is a file" in err
+    assert "Traceback" not in err + captured.err + captured.out
+    assert "collected" not in captured.out  # refused before pytest started
+
+
+def test_the_plugin_refuses_an_unwritable_reports_folder_at_configure_time(pytester: pytest.Pytester) -> None:
+    blocker = pytester.path / "a-file"
+    blocker.write_text("")
+    result = pytester.runpytest_inprocess(str(paths.conformance_dir()), "--assert=plain", "-p", "no:randomly",
+                                          f"--ssm-openapi={FIXTURE_OPENAPI}",
+                                          f"--ssm-reports-dir={blocker / 'reports'}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*--ssm-reports-dir: {blocker} is a file*"])
+    assert "PASSED" not in result.stdout.str() and " passed" not in result.stdout.str()

@@ -9,6 +9,7 @@ pytest unchanged (``-- -x -n 2``).
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -16,7 +17,7 @@ from manila_ssm import jsonio, paths
 from manila_ssm.cli import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, CommandGroups, UsageError
 from manila_ssm.suite import catalogue as cat
 from manila_ssm.suite import contract as contracts
-from manila_ssm.suite.config import CONTRACTS, OPTIONS
+from manila_ssm.suite.config import CONTRACTS, OPTIONS, ConfigError, check_writable
 
 # pytest's exit codes -> ours (pytest: 1 tests failed, 2 interrupted, 3 internal, 4 usage, 5 nothing collected)
 _EXIT = {0: EXIT_OK, 1: EXIT_FINDINGS, 2: 130, 3: EXIT_INTERNAL, 4: EXIT_USAGE, 5: EXIT_USAGE}
@@ -96,6 +97,10 @@ def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from hypothesis.configuration import set_hypothesis_home_dir
 
     argv = pytest_arguments(args)
+    try:  # before pytest: its JUnit writer would fail on the folder after the run, with no word why
+        check_writable(Path(args.reports_dir or os.environ.get("SSM_REPORTS_DIR") or "reports"))
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
     # Hypothesis keeps a cache folder; keep it with the run's reports, not in the user's folder.
     set_hypothesis_home_dir(Path(args.reports_dir or "reports") / ".hypothesis")
     verdict = _Verdict()

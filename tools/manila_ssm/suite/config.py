@@ -226,6 +226,19 @@ def resolve(
     return config
 
 
+def check_writable(directory: Path) -> None:
+    """Refuse a reports folder that cannot be written now, not after the whole run."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise ConfigError(f"--ssm-reports-dir: {existing} is a file, so {directory} cannot be created; "
+                          "name a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"--ssm-reports-dir: {existing} is not writable, so the reports cannot go to "
+                          f"{directory}; name a folder you can write to")
+
+
 def _from_clouds(values: dict[str, Any], sources: dict[str, str]) -> None:
     """Fill tokens and the base URL from clouds.yaml where they were not given directly."""
     from manila_ssm.suite.clouds import from_cloud

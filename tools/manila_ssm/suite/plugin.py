@@ -20,7 +20,7 @@ from manila_ssm.suite import catalogue as cat
 from manila_ssm.suite import contract as contracts
 from manila_ssm.suite import reports
 from manila_ssm.suite.checks import Verifier
-from manila_ssm.suite.config import OPTIONS, ConfigError, SuiteConfig, resolve
+from manila_ssm.suite.config import OPTIONS, ConfigError, SuiteConfig, check_writable, resolve
 from manila_ssm.suite.fixtures import Conformance
 from manila_ssm.suite.outcomes import Outcome, Record, RecordSink, RequirementFailure
 from manila_ssm.suite.servers import UnsafeServer
@@ -97,6 +97,7 @@ def _activate(config: pytest.Config) -> _State:
         return state
     try:
         state.config = _resolve(config)
+        check_writable(Path(state.config.reports_dir))
         state.contract = contracts.load(state.config.contract, state.config.openapi or None)
     except (ConfigError, contracts.ContractError) as error:
         raise pytest.UsageError(f"manila-ssm: {error}") from None
