@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,13 +56,7 @@ class Substitutions:
         return re.sub(pattern, lambda match: self.table[match.group(0)], value)
 
     def value(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, list):
-            return [self.value(item) for item in value]
-        if isinstance(value, dict):
-            return {self.text(key): self.value(item) for key, item in value.items()}
-        return value
+        return map_strings(value, self.text)
 
     def inverse(self) -> Substitutions:
         return Substitutions({placeholder: actual for actual, placeholder in self.table.items()})
@@ -160,3 +154,14 @@ def placeholders(value: Any) -> set[str]:
         for key, item in value.items():
             found |= placeholders(key) | placeholders(item)
     return found
+
+
+def map_strings(value: Any, text: Callable[[str], str]) -> Any:
+    """``value`` with ``text`` applied to every string in it, keys included (JSON data)."""
+    if isinstance(value, str):
+        return text(value)
+    if isinstance(value, list):
+        return [map_strings(item, text) for item in value]
+    if isinstance(value, dict):
+        return {text(key): map_strings(item, text) for key, item in value.items()}
+    return value

@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from manila_ssm.realmanila.cassette import PLACEHOLDER, Cassette
+from manila_ssm.realmanila.cassette import PLACEHOLDER, Cassette, map_strings
 
 POLL_TIMEOUT = 60.0
 
@@ -39,13 +39,7 @@ class Bindings:
         return PLACEHOLDER.sub(substitute, value)
 
     def value(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, list):
-            return [self.value(item) for item in value]
-        if isinstance(value, dict):
-            return {self.text(key): self.value(item) for key, item in value.items()}
-        return value
+        return map_strings(value, self.text)
 
     def learn(self, recorded: Any, actual: Any) -> None:
         """Bind placeholders that a recorded answer introduced, from the live answer."""
