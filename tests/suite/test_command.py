@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from manila_ssm import cli, paths
+from ssm_testing import without_fixture_api
 
 FIXTURE_OPENAPI = Path(__file__).parent / "data" / "openapi-fixture.json"
 
@@ -102,15 +103,7 @@ def test_run_without_any_checked_requirement_is_no_success(tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     from manila_ssm.target import ReferenceTarget
 
-    def no_fixture_api(app):  # no way to get servers: every scenario skips
-        def wrapped(environ, start_response):
-            if environ["PATH_INFO"].startswith("/_reference"):
-                start_response("404 Not Found", [("Content-Type", "text/plain")])
-                return [b"not found"]
-            return app(environ, start_response)
-        return wrapped
-
-    target = ReferenceTarget.start(wrap=no_fixture_api)
+    target = ReferenceTarget.start(wrap=without_fixture_api)  # no way to get servers: every scenario skips
     try:
         code, err = run("--base-url", target.base_url, "--admin-token", "admin:ad000000000000000000000000000001",
                         "--openapi", str(FIXTURE_OPENAPI), "--reports-dir", str(tmp_path), "-k", "idle_server",

@@ -10,6 +10,7 @@ import requests
 
 from manila_ssm import paths
 from manila_ssm.suite.servers import ServerPool, UnsafeServer
+from ssm_testing import without_fixture_api
 
 FIXTURE_OPENAPI = Path(__file__).parent / "data" / "openapi-fixture.json"
 
@@ -96,15 +97,7 @@ def test_named_servers_are_used_and_nothing_else(pytester: pytest.Pytester, refe
 def test_without_servers_the_scenarios_skip_and_say_how_to_name_them(pytester: pytest.Pytester) -> None:
     from manila_ssm.target import ReferenceTarget
 
-    def no_fixture_api(app):  # a target like real Manila: nothing under /_reference
-        def wrapped(environ, start_response):
-            if environ["PATH_INFO"].startswith("/_reference"):
-                start_response("404 Not Found", [("Content-Type", "text/plain")])
-                return [b"not found"]
-            return app(environ, start_response)
-        return wrapped
-
-    target = ReferenceTarget.start(wrap=no_fixture_api)
+    target = ReferenceTarget.start(wrap=without_fixture_api)  # a target like real Manila
     try:
         result = run_suite(pytester, f"--ssm-base-url={target.base_url}", f"--ssm-admin-token={ADMIN}",
                            "--ssm-requirements=SSM-CANCEL-IDLE-400", "-rs")
