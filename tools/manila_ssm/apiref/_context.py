@@ -12,16 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from manila_ssm.apiref import rules
-from manila_ssm.apiref._files import StatusDef, load_parameters, load_status_codes
+from manila_ssm.apiref._files import ParameterTable, StatusDef, load_parameters, load_status_codes
 from manila_ssm.errors import Finding, Location, SpecError
-from manila_ssm.model import ParameterDef
 
 
 @dataclass(slots=True)
 class Context:
     root: Path
     findings: list[Finding] = field(default_factory=list)
-    parameter_files: dict[Path, dict[str, ParameterDef] | None] = field(default_factory=dict)
+    parameter_files: dict[Path, ParameterTable | None] = field(default_factory=dict)
     status_files: dict[Path, dict[int, StatusDef] | None] = field(default_factory=dict)
     _resolved: dict[str, Path] = field(default_factory=dict)
 
@@ -52,7 +51,7 @@ class Context:
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)
 
-    def parameters(self, path: Path, at: Location) -> dict[str, ParameterDef] | None:
+    def parameters(self, path: Path, at: Location) -> ParameterTable | None:
         if path not in self.parameter_files:
             self.parameter_files[path] = self._load(load_parameters, path, at, "parameters")
         return self.parameter_files[path]

@@ -46,7 +46,19 @@ def _read(path: Path, display: str, kind: str) -> tuple[list[tuple[Any, Any, int
     return entries, findings
 
 
-def load_parameters(path: Path, display: str | None = None) -> tuple[dict[str, ParameterDef], list[Finding]]:
+class ParameterTable(dict[str, ParameterDef]):
+    """The definitions of one parameters file, plus the keys it holds but rejected.
+
+    A page that names a rejected key gets no second, misleading "not defined"
+    finding: the file's own finding already says what is wrong with the entry.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rejected: set[str] = set()
+
+
+def load_parameters(path: Path, display: str | None = None) -> tuple[ParameterTable, list[Finding]]:
     """Parameter definitions of ``path`` in file order, and the non-fatal findings.
 
     ``display`` is the file name used in locations (default: ``path`` as given).
@@ -54,7 +66,7 @@ def load_parameters(path: Path, display: str | None = None) -> tuple[dict[str, P
     """
     display = str(path) if display is None else display
     entries, findings = _read(path, display, "parameters")
-    result: dict[str, ParameterDef] = {}
+    result = ParameterTable()
     last: tuple[str, str] | None = None
     for key, value, line in entries:
         here = Location(display, line)
@@ -63,6 +75,7 @@ def load_parameters(path: Path, display: str | None = None) -> tuple[dict[str, P
             findings.append(
                 rules.finding("param-invalid-field", here, f"parameter `{key}` is not a mapping of fields")
             )
+            result.rejected.add(key)
             continue
         where = value.get("in")
         if where not in SECTION_ORDER:
@@ -74,6 +87,7 @@ def load_parameters(path: Path, display: str | None = None) -> tuple[dict[str, P
                     f"(must be one of: {', '.join(sorted(SECTION_ORDER))})",
                 )
             )
+            result.rejected.add(key)
             continue
         findings.extend(_field_findings(key, value, here))
         result[key] = ParameterDef(

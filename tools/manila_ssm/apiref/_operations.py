@@ -172,6 +172,8 @@ class _Builder:
             if table is None:
                 continue
             definition = table.get(str(ref))
+            if definition is None and str(ref) in table.rejected:
+                continue  # the parameters file's own finding says what is wrong with the entry
             if definition is None:
                 self.ctx.add(
                     rules.finding(
