@@ -16,7 +16,8 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from pathlib import Path
+from typing import NoReturn, TextIO
 
 from manila_ssm.errors import SpecError
 
@@ -44,6 +45,15 @@ BUG_REPORT_HINT = (
 )
 
 
+def write_report(text: str, output: Path | None, out: TextIO) -> None:
+    """Write a command's report to ``output`` (creating its folder) or, without one, to ``out``."""
+    if output is None:
+        out.write(text)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+
+
 class UsageError(Exception):
     """A command line or input that cannot be acted on; the message says what to change."""
 
@@ -57,7 +67,7 @@ class CommandGroups:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's usage errors exit 2, as ours do
+    def error(self, message: str) -> NoReturn:  # argparse's usage errors exit 2, as ours do
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from manila_ssm.cli import EXIT_FINDINGS, EXIT_OK, CommandGroups, UsageError
+from manila_ssm.cli import EXIT_FINDINGS, EXIT_OK, CommandGroups, UsageError, write_report
 from manila_ssm.diff import compare
 from manila_ssm.diff._registry import RULES
 from manila_ssm.diff.ignores import judge, load_ignores
@@ -53,11 +53,7 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     old, new = load(args.old, cwd, build_tree), load(args.new, cwd, build_tree)
     verdict = judge(compare(old.document, new.document, old_name=old.name, new_name=new.name), ignores)
     report = render(verdict, old.name, new.name, args.format)
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(report, encoding="utf-8")
-    else:
-        out.write(report)
+    write_report(report, args.output, out)
     for ignore in verdict.unused:
         print(f"ssm-conformance: warning: {ignore.where}: unused ignore entry ({ignore.rule})", file=err)
     return EXIT_FINDINGS if verdict.breaking else EXIT_OK

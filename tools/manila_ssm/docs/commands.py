@@ -10,7 +10,7 @@ import jsonschema
 from openapi_spec_validator.schemas import schema_v31
 
 from manila_ssm import paths
-from manila_ssm.cli import EXIT_OK, CommandGroups, UsageError
+from manila_ssm.cli import EXIT_OK, CommandGroups, UsageError, write_report
 from manila_ssm.diff.inputs import parse_openapi
 from manila_ssm.docs import render_html
 from manila_ssm.errors import Finding, Location, Severity, SpecError
@@ -61,8 +61,7 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise
         raise SpecError(findings) from None
     try:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(html, encoding="utf-8")
+        write_report(html, args.output, out)
     except OSError as error:
         raise UsageError(f"{args.output}: cannot write: {error}") from None
     print(f"wrote {args.output} ({len(html) // 1024} KiB) from {source}", file=out)

@@ -8,7 +8,7 @@ from typing import TextIO
 
 from manila_ssm import paths
 from manila_ssm.apiref.rules import RULES
-from manila_ssm.cli import EXIT_FINDINGS, EXIT_OK, CommandGroups, UsageError
+from manila_ssm.cli import EXIT_FINDINGS, EXIT_OK, CommandGroups, UsageError, write_report
 from manila_ssm.errors import Severity
 from manila_ssm.lint import _catalogue  # noqa: F401 - the lint rules, for --rules
 from manila_ssm.lint._run import lint
@@ -50,9 +50,5 @@ def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"{args.errata}: no such errata overlay")
     report = lint(tree, errata=args.errata)
     text = render(report, args.format)
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        out.write(text)
+    write_report(text, args.output, out)
     return EXIT_FINDINGS if report.at_or_above(Severity.parse(args.fail_on)) else EXIT_OK
