@@ -21,7 +21,7 @@ from manila_ssm.docs import render_html
 def _document() -> tuple[str, dict]:
     shared = paths.shared_dir()
     if shared is not None and (shared / "upstream" / "manila-api-ref" / "index.rst").is_file():
-        from manila_ssm.build.contracts import build_source
+        from manila_ssm.builder.contracts import build_source
 
         return "upstream Manila tree", build_source(shared / "upstream" / "manila-api-ref" / "index.rst").document
     source = paths.spec_dir() / "openapi" / "effective.json"

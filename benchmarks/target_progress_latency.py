@@ -24,7 +24,7 @@ from pathlib import Path
 
 import requests
 
-from manila_ssm.target import ADMIN_TOKEN
+from manila_ssm.reference import ADMIN_TOKEN
 
 HEADERS = {"X-Auth-Token": ADMIN_TOKEN, "X-OpenStack-Manila-API-Version": "2.57",
            "X-OpenStack-Manila-API-Experimental": "True"}

@@ -17,9 +17,9 @@ import yaml
 from manila_ssm.realmanila import cassette as cassettes
 from manila_ssm.realmanila.fixtures import ROLES
 from manila_ssm.realmanila.replay import Bindings, replay, shape
-from manila_ssm.target.config import ADMIN_PROJECT, ADMIN_TOKEN, DEMO_PROJECT, DEMO_TOKEN
-from manila_ssm.target.deviations import DEVIATIONS
-from manila_ssm.target.server import ReferenceTarget
+from manila_ssm.reference.config import ADMIN_PROJECT, ADMIN_TOKEN, DEMO_PROJECT, DEMO_TOKEN
+from manila_ssm.reference.deviations import DEVIATIONS
+from manila_ssm.reference.server import ReferenceTarget
 
 HERE = Path(__file__).parent
 CASSETTES = HERE.parent / "cassettes"

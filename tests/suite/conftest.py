@@ -10,7 +10,7 @@ import pytest
 # Imported here, before any in-process pytester run: pytester drops modules first imported inside a
 # run, and re-importing schemathesis under pytest's assertion rewriting costs seconds per run.
 import manila_ssm.suite.fuzz  # noqa: F401
-import manila_ssm.target  # noqa: F401
+import manila_ssm.reference  # noqa: F401
 from manila_ssm.suite import contract as contracts
 
 
@@ -50,7 +50,7 @@ def fixture_contract() -> contracts.Contract:
 
 @pytest.fixture
 def reference_target() -> Iterator[object]:
-    from manila_ssm.target import ReferenceTarget
+    from manila_ssm.reference import ReferenceTarget
 
     target = ReferenceTarget.start()
     try:

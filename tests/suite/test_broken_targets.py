@@ -312,7 +312,7 @@ def test_at_least_fifteen_distinct_defects() -> None:
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=_id)
 def test_suite_fails_the_named_requirement(pytester: pytest.Pytester, variant: Variant) -> None:
-    from manila_ssm.target import ReferenceTarget
+    from manila_ssm.reference import ReferenceTarget
 
     RELEASE.clear()
     target = ReferenceTarget.start(wrap=variant.wrap)
@@ -347,7 +347,7 @@ def upstream_defects(name, request, response):
 
 
 def test_known_upstream_defects_are_reported_as_such(pytester: pytest.Pytester) -> None:
-    from manila_ssm.target import ReferenceTarget
+    from manila_ssm.reference import ReferenceTarget
 
     target = ReferenceTarget.start(wrap=middleware(upstream_defects))
     try:
@@ -380,7 +380,7 @@ def refuse_without_network(name, request, response):
 @pytest.mark.parametrize(("contract", "outcome"), [("effective", "pass"), ("documented", "fail")])
 def test_a_refused_check_without_network_follows_the_effective_contract(
         pytester: pytest.Pytester, contract: str, outcome: str) -> None:
-    from manila_ssm.target import ReferenceTarget
+    from manila_ssm.reference import ReferenceTarget
 
     openapi = [f"--ssm-openapi={FIXTURE_OPENAPI}"] if contract == "effective" else []
     target = ReferenceTarget.start(wrap=middleware(refuse_without_network))

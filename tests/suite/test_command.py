@@ -74,7 +74,7 @@ def test_requirements_cite_the_erratum_that_changed_them() -> None:
 
 
 def test_run_exits_1_when_a_requirement_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from manila_ssm.target import ReferenceTarget
+    from manila_ssm.reference import ReferenceTarget
 
     def check_answers_202(app):
         def wrapped(environ, start_response):
@@ -101,7 +101,7 @@ def test_run_exits_1_when_a_requirement_fails(tmp_path: Path, capsys: pytest.Cap
 
 def test_run_without_any_checked_requirement_is_no_success(tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    from manila_ssm.target import ReferenceTarget
+    from manila_ssm.reference import ReferenceTarget
 
     target = ReferenceTarget.start(wrap=without_fixture_api)  # no way to get servers: every scenario skips
     try:

@@ -95,7 +95,7 @@ def test_named_servers_are_used_and_nothing_else(pytester: pytest.Pytester, refe
 
 
 def test_without_servers_the_scenarios_skip_and_say_how_to_name_them(pytester: pytest.Pytester) -> None:
-    from manila_ssm.target import ReferenceTarget
+    from manila_ssm.reference import ReferenceTarget
 
     target = ReferenceTarget.start(wrap=without_fixture_api)  # a target like real Manila
     try:

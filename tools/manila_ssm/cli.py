@@ -4,8 +4,7 @@ Each command module registers its own subcommands (``register(groups)``) and
 implements them as ``handler(args, out, err) -> int``. This module only wires
 them up and turns expected errors into messages.
 
-Exit codes: 0 success, 1 findings or failed requirements, 2 usage or input
-error, 3 an internal error (a bug: please report it).
+Exit codes: see :mod:`manila_ssm.cli_support`.
 """
 
 from __future__ import annotations
@@ -14,27 +13,28 @@ import argparse
 import importlib
 import sys
 import traceback
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
+from manila_ssm.cli_support import (  # re-exported: tests and scripts read the codes here
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandGroups,
+    Handler,
+    UsageError,
+    write_report,
+)
 from manila_ssm.errors import SpecError
-
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 3
-
-Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
 # Every module here defines ``register(groups: CommandGroups) -> None``; one per line.
 _COMMAND_MODULES: tuple[str, ...] = (
-    "manila_ssm.build.commands",
+    "manila_ssm.builder.commands",
     "manila_ssm.realmanila.commands",
     "manila_ssm.diff.commands",
     "manila_ssm.lint.commands",
-    "manila_ssm.target.commands",
+    "manila_ssm.reference.commands",
     "manila_ssm.suite.commands",
     "manila_ssm.docs.commands",
 )
@@ -43,27 +43,6 @@ BUG_REPORT_HINT = (
     "this is a bug in ssm-conformance; please report it with the command line "
     "and the traceback above"
 )
-
-
-def write_report(text: str, output: Path | None, out: TextIO) -> None:
-    """Write a command's report to ``output`` (creating its folder) or, without one, to ``out``."""
-    if output is None:
-        out.write(text)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
-
-
-class UsageError(Exception):
-    """A command line or input that cannot be acted on; the message says what to change."""
-
-
-@dataclass(frozen=True, slots=True)
-class CommandGroups:
-    """Where command modules add their subcommands: top level, and under ``spec``."""
-
-    top: argparse._SubParsersAction
-    spec: argparse._SubParsersAction
 
 
 class _Parser(argparse.ArgumentParser):

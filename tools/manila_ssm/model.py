@@ -1,6 +1,6 @@
 """The typed model of an os-api-ref source tree.
 
-The parser (``manila_ssm.apiref``) produces it; the builders (``manila_ssm.build``),
+The parser (``manila_ssm.apiref``) produces it; the builders (``manila_ssm.builder``),
 the linter and the docs read it. Every value that came from a file carries the
 ``Location`` it came from, so any later finding can point back at the source.
 """

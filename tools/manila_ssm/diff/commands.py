@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from manila_ssm.cli import EXIT_FINDINGS, EXIT_OK, CommandGroups, UsageError, write_report
+from manila_ssm.cli_support import EXIT_FINDINGS, EXIT_OK, CommandGroups, UsageError, write_report
 from manila_ssm.diff import compare
 from manila_ssm.diff._registry import RULES
 from manila_ssm.diff.ignores import judge, load_ignores

@@ -1,7 +1,7 @@
 """Turning a ``spec diff`` argument into an OpenAPI document.
 
 An argument is an OpenAPI file (JSON or YAML), an api-ref page or tree (parsed
-by ``manila_ssm.apiref`` and built by ``manila_ssm.build``, the same code as
+by ``manila_ssm.apiref`` and built by ``manila_ssm.builder``, the same code as
 ``spec build``), or ``REV:path`` naming either of those in a git revision
 (root-relative, as git reads it). Bad input raises ``UsageError`` or
 ``SpecError`` naming the file and line.
@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from manila_ssm.cli import UsageError
+from manila_ssm.cli_support import UsageError
 from manila_ssm.errors import Finding, Location, Severity, SpecError
 
 TreeBuilder = Callable[[Path], Mapping[str, Any]]
@@ -108,8 +108,8 @@ def apiref_builder(options_file: Path | None = None, contract: str = "documented
     """A tree builder that does what ``spec build SOURCE --contract ... --options ...`` does."""
 
     def build(path: Path) -> Mapping[str, Any]:
-        from manila_ssm.build.contracts import build_source, default_options, effective_from_documented
-        from manila_ssm.build.options import load_options
+        from manila_ssm.builder.contracts import build_source, default_options, effective_from_documented
+        from manila_ssm.builder.options import load_options
 
         options = load_options(options_file) if options_file else default_options()
         document = build_source(path, options).document

@@ -10,7 +10,7 @@ import jsonschema
 from openapi_spec_validator.schemas import schema_v31
 
 from manila_ssm import paths
-from manila_ssm.cli import EXIT_OK, CommandGroups, UsageError, write_report
+from manila_ssm.cli_support import EXIT_OK, CommandGroups, UsageError, write_report
 from manila_ssm.diff.inputs import parse_openapi
 from manila_ssm.docs import render_html
 from manila_ssm.errors import Finding, Location, Severity, SpecError

@@ -18,9 +18,9 @@ from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from manila_ssm.build.contracts import default_options
-from manila_ssm.build.openapi import build_openapi
-from manila_ssm.build.validate import examples_of
+from manila_ssm.builder.contracts import default_options
+from manila_ssm.builder.openapi import build_openapi
+from manila_ssm.builder.validate import examples_of
 from manila_ssm.errors import Location
 from manila_ssm.lint._registry import Hit, Subject, check
 

@@ -8,7 +8,7 @@ from typing import TextIO
 
 from manila_ssm import paths
 from manila_ssm.apiref.rules import RULES
-from manila_ssm.cli import EXIT_FINDINGS, EXIT_OK, CommandGroups, UsageError, write_report
+from manila_ssm.cli_support import EXIT_FINDINGS, EXIT_OK, CommandGroups, UsageError, write_report
 from manila_ssm.errors import Severity
 from manila_ssm.lint import _catalogue  # noqa: F401 - the lint rules, for --rules
 from manila_ssm.lint._run import lint

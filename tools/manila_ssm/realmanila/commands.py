@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from manila_ssm.cli import EXIT_FINDINGS, EXIT_OK, CommandGroups, UsageError
+from manila_ssm.cli_support import EXIT_FINDINGS, EXIT_OK, CommandGroups, UsageError
 from manila_ssm.realmanila import harness
 from manila_ssm.realmanila.config import API_MODES, ENV_PREFIX, HarnessConfig, from_environment
 from manila_ssm.realmanila.procs import HarnessError

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from manila_ssm import jsonio, paths
-from manila_ssm.cli import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, CommandGroups, UsageError
+from manila_ssm.cli_support import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, CommandGroups, UsageError
 from manila_ssm.suite import catalogue as cat
 from manila_ssm.suite import contract as contracts
 from manila_ssm.suite.config import CONTRACTS, OPTIONS, ConfigError, check_writable

@@ -18,7 +18,7 @@ from manila_ssm.suite.config import MIN_VERSION, ConfigError, SuiteConfig, versi
 from manila_ssm.suite.servers import FIXTURE_PREFIX, ServerPool, backend_of
 from manila_ssm.suite.waits import Poller, Progress, WaitClock
 
-# The reference target's default deployment (manila_ssm.target): noauth tokens.
+# The reference target's default deployment (manila_ssm.reference): noauth tokens.
 REFERENCE_ADMIN_TOKEN = "admin:ad000000000000000000000000000001"
 REFERENCE_MEMBER_TOKEN = "demo:de000000000000000000000000000002"
 REFERENCE_PROJECT = "ad000000000000000000000000000001"
@@ -62,7 +62,7 @@ def start(config: SuiteConfig, contract: contracts.Contract, progress: Progress 
     target = None
     admin_token, member_token = config.admin_token, config.member_token
     if config.embedded:
-        from manila_ssm.target import ReferenceTarget  # the target is only needed when embedded
+        from manila_ssm.reference import ReferenceTarget  # the target is only needed when embedded
 
         target = ReferenceTarget.start()
         endpoint = Endpoint.parse(target.base_url, config.project_id or REFERENCE_PROJECT)

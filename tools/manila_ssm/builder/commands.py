@@ -1,0 +1,128 @@
+"""``spec build`` and ``spec validate``: the builders and checks on the command line.
+
+``spec build`` with no arguments regenerates everything under ``spec/``
+(effective contract from our api-ref source; documented contract from the
+upstream page when ``../shared`` is there). With a SOURCE (a page, a folder
+or an ``index.rst``) it builds that api-ref: ``--contract documented`` as
+written, ``--contract effective`` with the errata overlay applied.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, TextIO
+
+from manila_ssm import paths
+from manila_ssm.builder.contracts import CONTRACTS, DOCUMENTED, EFFECTIVE, build_source, default_options, effective_from_documented
+from manila_ssm.builder.generate import Generated, committed, contract_files, expected, write
+from manila_ssm.builder.options import load_options
+from manila_ssm.builder.validate import validate_examples, validate_openapi
+from manila_ssm.builder.validate_files import validate_files
+from manila_ssm.cli_support import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CommandGroups, UsageError
+from manila_ssm.errors import Finding, Location, Severity
+
+
+_BUILD_HELP = """\
+Without SOURCE: regenerate everything under spec/ (the effective contract from
+our api-ref source spec/api-ref; the documented contract from the upstream page
+when ../shared is there, else the committed one stays).
+
+With SOURCE (an api-ref page, a folder or an index.rst): build its OpenAPI
+document and JSON Schemas into DIR/openapi and DIR/schemas; --contract
+documented builds it as written, --contract effective applies the errata
+overlay (spec/errata.overlay.yaml)."""
+
+
+def register(groups: CommandGroups) -> None:
+    build = groups.spec.add_parser(
+        "build",
+        help="build the OpenAPI document and JSON Schemas of an api-ref",
+        description=_BUILD_HELP,
+        epilog="Exit codes: 0 built cleanly; 1 built, with error findings (defects of the source, samples that "
+        "contradict their schemas) or an invalid OpenAPI result; 2 usage or input error.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    build.add_argument("source", nargs="?", type=Path, metavar="SOURCE", help="an api-ref page, folder or index.rst (default: our own spec/api-ref, regenerating spec/)")
+    build.add_argument("-o", "--output", type=Path, metavar="DIR", help="where to write openapi/ and schemas/ (default: spec/ without SOURCE, else the current folder)")
+    build.add_argument("--contract", choices=CONTRACTS, help="documented (as written) or effective (with the errata overlay); default: both without SOURCE, documented with one")
+    build.add_argument("--options", type=Path, metavar="FILE", help="builder options YAML (default: spec/build-options.yaml)")
+    build.set_defaults(handler=run_build)
+    check = groups.spec.add_parser(
+        "validate",
+        help="validate OpenAPI documents, JSON Schemas and samples",
+        description="Validate OpenAPI documents (openapi-spec-validator, and their examples against their schemas), "
+        "JSON Schemas (2020-12 metaschema) and samples of our api-ref (against the effective schemas). "
+        "Without FILE: everything under spec/openapi, spec/schemas and every sample spec/api-ref includes.",
+        epilog="Exit codes: 0 valid, 1 findings (examples or samples that do not match), 2 usage or input error "
+        "(missing file, invalid JSON, invalid OpenAPI or JSON Schema).",
+    )
+    check.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    check.set_defaults(handler=run_validate)
+
+
+def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    options = load_options(args.options) if args.options else default_options()
+    if args.source is None:
+        return _build_spec(args, options, out, err)
+    if not args.source.exists():
+        raise UsageError(f"{args.source}: no such file or folder; give an api-ref page, a folder or an index.rst")
+    contract = args.contract or DOCUMENTED
+    built = build_source(args.source, options)
+    findings = list(built.findings)
+    document = built.document
+    if contract == EFFECTIVE:
+        effective = effective_from_documented(document)
+        document = effective.document
+        findings += effective.findings
+    target = args.output or Path.cwd()
+    files = contract_files(contract, document, options)
+    changed = write(target, Generated(files, ()))
+    findings += validate_examples(document, Location(str(target / f"openapi/{contract}.json")))
+    invalid = validate_openapi(document, Location(str(target / f"openapi/{contract}.json")))
+    _report(findings + invalid, err)
+    operations = sum(len(item) for item in document.get("paths", {}).values())
+    errors = sum(1 for f in findings if f.severity >= Severity.ERROR)
+    print(f"{contract}: {operations} operations on {len(document.get('paths', {}))} paths, {len(files) - 1} schemas; "
+          f"{len(changed)} files written under {target}; {errors} errors, "
+          f"{'an invalid' if invalid else 'a valid'} OpenAPI document", file=out)
+    return EXIT_FINDINGS if invalid or errors else EXIT_OK
+
+
+def _build_spec(args: argparse.Namespace, options: Any, out: TextIO, err: TextIO) -> int:
+    target = args.output or paths.spec_dir()
+    contracts = (args.contract,) if args.contract else (EFFECTIVE, DOCUMENTED)
+    generated = expected(contracts)
+    if DOCUMENTED in generated.skipped:
+        note = "../shared (the upstream api-ref page) is absent: the documented contract is not rebuilt"
+        if args.contract == DOCUMENTED and target.resolve() == paths.spec_dir().resolve():
+            raise UsageError(f"{note}; the committed spec/openapi/documented.json is what there is")
+        if target.resolve() != paths.spec_dir().resolve():
+            generated = Generated({**generated.files, **committed(DOCUMENTED)}, generated.findings)
+            note += "; copied the committed one"
+        print(f"note: {note}", file=err)
+    changed = write(target, generated, prune=target.resolve() == paths.spec_dir().resolve())
+    invalid: list[Finding] = []
+    for name, document in generated.files.items():
+        if name.startswith("openapi/"):
+            invalid += validate_openapi(document, Location(str(target / name)))
+    _report([*(f for f in generated.findings if f.severity >= Severity.WARNING), *invalid], err)
+    for name in changed:
+        print(f"wrote {target / name}", file=out)
+    print(f"{len(generated.files)} files up to date under {target} ({len(changed)} changed)", file=out)
+    return EXIT_FINDINGS if invalid else EXIT_OK
+
+
+def run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    result = validate_files(args.files)
+    _report(result.findings, err)
+    problems = [f for f in result.findings if f.severity >= Severity.WARNING]
+    print(f"{result.checked} files checked: {len(result.input_errors)} input errors, {len(problems) - len(result.input_errors)} findings", file=out)
+    if result.input_errors:
+        return EXIT_USAGE
+    return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def _report(findings: list[Finding], err: TextIO) -> None:
+    for finding in findings:
+        print(finding.format(), file=err)

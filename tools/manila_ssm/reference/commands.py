@@ -1,0 +1,55 @@
+"""``ssm-conformance serve``: run the reference target in the foreground until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import signal
+import sqlite3
+import threading
+from pathlib import Path
+from typing import TextIO
+
+from manila_ssm.cli_support import EXIT_OK, CommandGroups, UsageError
+from manila_ssm.reference.config import TargetConfig
+from manila_ssm.reference.server import ReferenceTarget
+
+
+def register(groups: CommandGroups) -> None:
+    parser = groups.top.add_parser(
+        "serve", help="run the reference target (Manila's share server migration API) on loopback",
+        description="Serve the reference target until interrupted (SIGINT or SIGTERM). Prints "
+                    "'listening on http://HOST:PORT' once it accepts requests.")
+    parser.add_argument("--config", metavar="FILE", help="target configuration (YAML); default: the "
+                        "built-in deployment with back ends ref@alpha, ref@beta, ref@gamma, ref@delta")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8786, help="port; 0 picks a free one (default: %(default)s)")
+    parser.add_argument("--db", metavar="PATH", help="SQLite file that keeps the state across restarts "
+                        "(default: the configuration's `database`, else a temporary file)")
+    parser.set_defaults(handler=serve)
+
+
+def serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port} is not a port number; use 0..65535")
+    config = TargetConfig.load(args.config) if args.config else TargetConfig.default()
+    if args.db:
+        config = dataclasses.replace(config, database=Path(args.db))
+    try:
+        target = ReferenceTarget.start(config, host=args.host, port=args.port)
+    except OSError as error:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}; "
+                         "pick another --port (0 for any free one)") from None
+    except sqlite3.Error as error:
+        raise UsageError(f"cannot use the database {config.database}: {error}; pass a writable --db path") from None
+    stopping = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        print(f"listening on {target.base_url}", file=out, flush=True)
+        while not stopping.wait(0.2):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        target.stop()
+    return EXIT_OK
