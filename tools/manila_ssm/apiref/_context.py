@@ -45,7 +45,13 @@ class Context:
         return Location(self.display(source) if source else "<unknown>", line)
 
     def beside(self, source: str, name: str) -> Path:
-        """A file named by a directive, resolved relative to the page that names it."""
+        """A file named by a directive, resolved relative to the page that names it.
+
+        As in Sphinx, a name starting with ``/`` is relative to the tree root (the
+        source folder): Nova's pages include ``/../../doc/api_samples/...``.
+        """
+        if name.startswith("/"):
+            return self.path(self.root / name.lstrip("/"))
         return self.path(self.path(source).parent / name)
 
     def add(self, finding: Finding) -> None:

@@ -11,6 +11,7 @@ other users of docutils in the process.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -136,6 +137,81 @@ class VersionNote(_ApirefDirective):
     final_argument_whitespace = True
 
 
+class Toctree(_ApirefDirective):
+    """Sphinx's ``toctree``: its entries are pages of the tree (``parse`` reads them), nothing else."""
+
+    option_spec = {
+        name: directives.unchanged
+        for name in ("maxdepth", "caption", "name", "glob", "hidden", "includehidden", "numbered", "titlesonly", "reversed", "class")
+    }
+
+
+class _Container(Directive):
+    """Sphinx directives whose content is ordinary body text for our purposes (``only``, ``glossary``,
+    ``centered``, ``hlist``, ``rst-class``): the content is parsed in place, inside a container."""
+
+    optional_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+    option_spec = {name: directives.unchanged for name in ("columns", "sorted", "class", "name")}
+
+    def run(self) -> list[nodes.Node]:
+        node = nodes.container("\n".join(self.content))
+        if self.content:
+            self.state.nested_parse(self.content, self.content_offset, node)
+        if not self.content and self.arguments and self.name == "centered":
+            node += nodes.paragraph(text=self.arguments[0])
+        return [node]
+
+
+class _Code(Directive):
+    """Sphinx's ``code-block``/``sourcecode`` (and docutils' ``code``): a literal block, no highlighting."""
+
+    optional_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+    option_spec = {
+        name: directives.unchanged
+        for name in ("linenos", "lineno-start", "emphasize-lines", "caption", "name", "class", "dedent", "force", "number-lines")
+    }
+
+    def run(self) -> list[nodes.Node]:
+        text = "\n".join(self.content)
+        return [nodes.literal_block(text, text)]
+
+
+class _SeeAlso(admonitions.BaseAdmonition):
+    """Sphinx's ``seealso``: an admonition titled "See also"."""
+
+    node_class = nodes.admonition
+
+    def run(self) -> list[nodes.Node]:
+        self.arguments = ["See also"]
+        return super().run()
+
+
+class _Ignored(Directive):
+    """Sphinx directives that only steer rendering or indexing (``index``, ``highlight``, ...)."""
+
+    optional_arguments = 10
+    final_argument_whitespace = True
+    has_content = True
+    option_spec = {name: directives.unchanged for name in ("linenothreshold", "force", "name")}
+
+    def run(self) -> list[nodes.Node]:
+        return []
+
+
+SPHINX_DIRECTIVES: dict[str, type[Directive]] = {
+    "toctree": Toctree,
+    **{name: _Container for name in ("only", "glossary", "centered", "hlist", "rst-class", "tabs", "tab")},
+    **{name: _Code for name in ("code-block", "sourcecode", "code")},
+    "seealso": _SeeAlso,
+    **{name: _Ignored for name in ("index", "highlight", "tabularcolumns", "sectionauthor", "codeauthor", "moduleauthor", "todo")},
+}
+"""Sphinx directives an os-api-ref site may use and we accept as Sphinx does, without modelling them."""
+
+
 ADMONITIONS = ("attention", "caution", "danger", "error", "hint", "important", "note", "tip", "warning")
 
 DIRECTIVES: dict[str, type[Directive]] = {
@@ -149,6 +225,8 @@ DIRECTIVES: dict[str, type[Directive]] = {
     "deprecated": VersionNote,
     "versionremoved": VersionNote,
     **{name: getattr(admonitions, name.capitalize()) for name in ADMONITIONS},
+    "admonition": admonitions.Admonition,
+    **SPHINX_DIRECTIVES,
 }
 """Everything we register (``include`` is added below, once defined)."""
 
@@ -167,7 +245,48 @@ def _sphinx_reference(
     return [nodes.inline(rawtext, shown or text)], []
 
 
-ROLES = {"ref": _sphinx_reference, "doc": _sphinx_reference, "term": _sphinx_reference}
+ROLES = {
+    name: _sphinx_reference
+    for name in (
+        "ref", "doc", "term", "abbr", "command", "dfn", "envvar", "file", "guilabel", "kbd", "keyword",
+        "mailheader", "makevar", "manpage", "menuselection", "mimetype", "newsgroup", "numref", "option",
+        "program", "regexp", "samp", "token", "download", "any",
+    )
+}
+"""Sphinx's roles: their visible text is kept (no cross-reference to resolve without Sphinx)."""
+
+_ROLE_USE = re.compile(r"(?<![\w`]):([A-Za-z][\w.+-]*):`")
+
+
+def _extension_role(
+    name: str,
+    rawtext: str,
+    text: str,
+    lineno: int,
+    inliner: Any,
+    options: dict[str, Any] | None = None,
+    content: list[str] | None = None,
+) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+    """A role a Sphinx extension of the site defines (``extlinks``): the visible text, and a warning."""
+    inliner.reporter.warning(
+        f"unknown role `:{name}:`; its text is kept as written",
+        line=lineno,
+        apiref_rule="role-unknown",
+    )
+    return _sphinx_reference(name, rawtext, text, lineno, inliner, options, content)
+
+
+def register_extension_roles(lines: Any) -> None:
+    """Register every role ``lines`` use that docutils does not know, as :func:`_extension_role`.
+
+    Sphinx sites define roles in conf.py (``extlinks``); docutils would reject
+    the whole paragraph. Only valid inside :func:`registered`, which removes them.
+    """
+    for line in lines:
+        for name in _ROLE_USE.findall(str(line)):
+            if name.lower() not in roles._roles and name.lower() not in roles._role_registry:
+                roles.register_local_role(name.lower(), _extension_role)
+
 
 _LOCK = threading.Lock()
 
@@ -179,6 +298,7 @@ def registered() -> Iterator[None]:
     registries = ((directives._directives, DIRECTIVES), (roles._roles, ROLES))
     with _LOCK:
         saved = [{name: registry.get(name) for name in ours} for registry, ours in registries]
+        before = set(roles._roles)
         for name, directive in DIRECTIVES.items():
             directives.register_directive(name, directive)
         for name, role in ROLES.items():
@@ -186,6 +306,8 @@ def registered() -> Iterator[None]:
         try:
             yield
         finally:
+            for name in set(roles._roles) - before - set(ROLES):
+                roles._roles.pop(name, None)
             for (registry, _), previous in zip(registries, saved):
                 for name, value in previous.items():
                     if value is None:
@@ -229,7 +351,11 @@ class Include(Directive):
         machine = self.state_machine
         reporter = machine.reporter
         including = machine.input_lines.source(self.lineno - machine.input_offset - 1)
-        path = Path(os.path.abspath(Path(including).parent / self.arguments[0].strip()))
+        name = self.arguments[0].strip()
+        root = getattr(self.state.document.settings, "apiref_root", None)
+        # As in Sphinx, a name starting with / is relative to the source folder (the tree root).
+        base = Path(root) if root and name.startswith("/") else Path(including).parent
+        path = Path(os.path.abspath(base / name.lstrip("/") if name.startswith("/") and root else base / name))
         document = self.state.document
         if _includes_itself(document, str(Path(os.path.abspath(including))), str(path)):
             return [
@@ -255,6 +381,7 @@ class Include(Directive):
         lines, flattened = repair(
             string2lines(text, tab_width=settings.tab_width, convert_whitespace=True), str(path)
         )
+        register_extension_roles(lines)
         report_flattened(reporter, str(path), flattened)
         # What StateMachine.insert_input does, with our line-numbered StringList.
         machine.input_lines.insert(

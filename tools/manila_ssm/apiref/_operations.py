@@ -132,7 +132,13 @@ class _Builder:
             )
         # os-api-ref pages may show query parameters in the URL (`/pools?pool_name={pool_name}`);
         # those are declared `in: query`, so the operation's path is the part before `?`.
-        return visible.split("?", 1)[0]
+        path = visible.split("?", 1)[0]
+        if path and not path.startswith("/"):
+            self.ctx.add(
+                rules.finding("method-url-relative", self.at, f"the URL `{path}` does not start with '/'; read as `/{path}`")
+            )
+            path = "/" + path
+        return path
 
     def _item(self, item: Scoped) -> None:
         node = item.node

@@ -6,10 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from docutils import utils
+from docutils import nodes, utils
 
 from manila_ssm.apiref import rules
 from manila_ssm.apiref._context import Context
+from manila_ssm.apiref._directives import apiref_node
 from manila_ssm.apiref._operations import build_operation
 from manila_ssm.apiref._rst import parse_document
 from manila_ssm.apiref._walk import Walked, walk
@@ -31,6 +32,7 @@ class _Page:
     walked: Walked
     findings: list[Finding]
     included: frozenset[Path]
+    toctree: tuple[Path, ...] = ()
 
 
 def _read_page(ctx: Context, page: Path) -> _Page | None:
@@ -45,8 +47,41 @@ def _read_page(ctx: Context, page: Path) -> _Page | None:
         )
         return None
     dependencies = utils.DependencyList()
-    document, findings = parse_document(page, text, ctx.locate, dependencies)
-    return _Page(walk(document), findings, frozenset(ctx.path(name) for name in dependencies.list))
+    document, findings = parse_document(page, text, ctx.locate, dependencies, ctx.root)
+    toctree = _toctree_pages(ctx, document, findings)
+    return _Page(walk(document), findings, frozenset(ctx.path(name) for name in dependencies.list), toctree)
+
+
+def _toctree_pages(ctx: Context, document: nodes.document, findings: list[Finding]) -> tuple[Path, ...]:
+    """The pages a page's ``toctree`` entries name, as Sphinx finds them (``name`` + ``.rst``)."""
+    pages: list[Path] = []
+    for node in document.findall(apiref_node):
+        data = node.data
+        if data.name != "toctree":
+            continue
+        for line in data.lines:
+            entry = line.text.strip()
+            if entry.endswith(">") and "<" in entry:
+                entry = entry[entry.rindex("<") + 1 : -1].strip()
+            if not entry or entry == "self" or "://" in entry:
+                continue
+            base = ctx.root if entry.startswith("/") else ctx.path(data.source).parent
+            if "glob" in data.options and any(c in entry for c in "*?["):
+                found = sorted(p for p in base.glob(entry.lstrip("/") + ".rst") if p.is_file())
+            else:
+                target = base / (entry.lstrip("/") + ".rst")
+                found = [target] if target.is_file() else [base / entry.lstrip("/")]
+                if not found[0].is_file():
+                    findings.append(
+                        rules.finding(
+                            "toctree-missing-page",
+                            ctx.locate(line.source, line.line),
+                            f"the toctree entry `{line.text.strip()}` names no page",
+                        )
+                    )
+                    continue
+            pages.extend(ctx.path(p) for p in found)
+    return tuple(pages)
 
 
 def _orphans(ctx: Context, root: Path, index: Path, included: frozenset[Path]) -> list[tuple[Path, _Page]]:
@@ -83,13 +118,33 @@ def _sections(ctx: Context, walked: Walked) -> list[Section]:
     return result
 
 
-def parse(source: Path, *, strict: bool = False) -> ApiRef:
+def _tree_pages(ctx: Context, first: _Page, index: Path) -> list[tuple[Path, _Page]]:
+    """The pages the index's toctrees reach (transitively), in toctree order, each once."""
+    seen = {ctx.path(index)}
+    found: list[tuple[Path, _Page]] = []
+    todo = list(first.toctree)
+    while todo:
+        path = todo.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        page = _read_page(ctx, path)
+        if page is not None:
+            found.append((path, page))
+            todo.extend(page.toctree)
+    return found
+
+
+def parse(source: Path, *, strict: bool = False, tolerant: bool = False) -> ApiRef:
     """Parse an os-api-ref page (``.inc``/``.rst``), a tree's ``index.rst``, or a folder holding one.
 
     Defects come back as ``ApiRef.findings``. Input that cannot be modelled
     (a missing file, malformed YAML or JSON) raises ``SpecError`` carrying every
     such finding of the run (``rules.is_fatal``) and, for context, the run's
-    other error-severity findings; with ``strict`` every error is fatal.
+    other error-severity findings; with ``strict`` every error is fatal. With
+    ``tolerant`` nothing is fatal, as in Sphinx: what cannot be read is left
+    out (a sample, a parameters file, an included page) and stays a finding.
+    A tree's ``toctree`` entries are its pages too.
     Locations are relative to the tree root (the folder of ``source``).
     """
     source = Path(source)
@@ -101,7 +156,12 @@ def parse(source: Path, *, strict: bool = False) -> ApiRef:
         walked.append(first.walked)
         ctx.findings.extend(first.findings)
         if tree:
-            for orphan, parsed in _orphans(ctx, root, page, first.included):
+            reached = _tree_pages(ctx, first, page)
+            included = first.included.union(*(p.included for _, p in reached), (path for path, _ in reached))
+            for _, parsed in reached:
+                walked.append(parsed.walked)
+                ctx.findings.extend(parsed.findings)
+            for orphan, parsed in _orphans(ctx, root, page, included):
                 ctx.add(
                     rules.finding(
                         "page-not-included",
@@ -126,7 +186,7 @@ def parse(source: Path, *, strict: bool = False) -> ApiRef:
                 )
             )
     fatal = [f for f in ctx.findings if rules.is_fatal(f) or (strict and f.severity >= Severity.ERROR)]
-    if fatal:
+    if fatal and not tolerant:
         # The other errors go along: they often explain the fatal ones (a flattened page).
         raise SpecError([f for f in ctx.findings if rules.is_fatal(f) or f.severity >= Severity.ERROR])
     return ApiRef(

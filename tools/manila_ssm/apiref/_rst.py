@@ -12,7 +12,7 @@ from docutils.parsers.rst import Parser, states
 from docutils.statemachine import StringList, string2lines
 
 from manila_ssm.apiref import rules
-from manila_ssm.apiref._directives import registered, report_flattened
+from manila_ssm.apiref._directives import register_extension_roles, registered, report_flattened
 from manila_ssm.apiref._flattened import repair
 from manila_ssm.errors import Finding, Location
 
@@ -20,6 +20,8 @@ Locate = Callable[[str | None, int | None], Location]
 """Maps a docutils source (path as docutils saw it) and 1-based line to a ``Location``."""
 
 _UNKNOWN_DIRECTIVE = re.compile(r'Unknown directive type "([^"]+)"')
+_UNKNOWN_ROLE = re.compile(r'Unknown interpreted text role "([^"]+)"')
+_NO_ROLE = re.compile(r'No role entry for "([^"]+)"')
 _LEVEL_RULE = {2: "rst-warning", 3: "rst-error", 4: "rst-severe"}
 
 
@@ -35,14 +37,16 @@ def _settings() -> frontend.Values:
 
 
 def parse_document(
-    path: Path, text: str, locate: Locate, dependencies: utils.DependencyList
+    path: Path, text: str, locate: Locate, dependencies: utils.DependencyList, root: Path | None = None
 ) -> tuple[nodes.document, list[Finding]]:
     """The doctree of ``text`` (read from ``path``) and docutils' messages as findings.
 
-    ``dependencies`` receives every file an ``include`` pulled in.
+    ``dependencies`` receives every file an ``include`` pulled in; ``root`` is the
+    tree root that ``/name`` includes are relative to (default: the page's folder).
     """
     settings = _settings()
     settings.record_dependencies = dependencies
+    settings.apiref_root = str(root if root is not None else path.parent)
     document = utils.new_document(str(path), settings)
     messages: list[nodes.system_message] = []
     document.reporter.attach_observer(messages.append)
@@ -50,9 +54,11 @@ def parse_document(
         string2lines(text, tab_width=settings.tab_width, convert_whitespace=True), str(path)
     )
     with registered():
+        register_extension_roles(lines)
         report_flattened(document.reporter, str(path), flattened)
         _LineParser().parse_lines(lines, document)
-    return document, [_finding(message, locate) for message in messages if message["level"] >= 2]
+    found = (_finding(message, locate) for message in messages if message["level"] >= 2)
+    return document, [finding for finding in found if finding is not None]
 
 
 class _LineParser(Parser):
@@ -69,7 +75,7 @@ class _LineParser(Parser):
         self.finish_parse()
 
 
-def _finding(message: nodes.system_message, locate: Locate) -> Finding:
+def _finding(message: nodes.system_message, locate: Locate) -> Finding | None:
     text = message.children[0].astext() if message.children else message.astext()
     text = " ".join(text.split())
     location = locate(message.get("source"), message.get("line"))
@@ -77,5 +83,10 @@ def _finding(message: nodes.system_message, locate: Locate) -> Finding:
         return rules.finding(message["apiref_rule"], location, text, message.get("apiref_hint"))
     unknown = _UNKNOWN_DIRECTIVE.search(text)
     if unknown:
-        return rules.finding("directive-unknown", location, f"unknown directive `{unknown.group(1)}`")
+        return rules.finding("directive-unknown", location, f"unknown directive `{unknown.group(1)}`; its content is left out")
+    role = _UNKNOWN_ROLE.search(text)
+    if role:
+        return rules.finding("role-unknown", location, f"unknown role `:{role.group(1)}:`; its text is kept as written")
+    if _NO_ROLE.search(text):
+        return None
     return rules.finding(_LEVEL_RULE.get(message["level"], "rst-warning"), location, text)

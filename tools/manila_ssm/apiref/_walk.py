@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from docutils import nodes
 
 from manila_ssm.apiref._directives import DirectiveData, apiref_node
+from manila_ssm.apiref._text import render
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +72,9 @@ def is_item(node: nodes.Node) -> bool:
 
 
 def _description(section: nodes.section) -> str:
-    """The prose directly in a section: paragraphs and lists, not directives or subsections."""
-    parts = [
-        child.astext().strip()
-        for child in section.children
-        if isinstance(child, (nodes.paragraph, nodes.bullet_list, nodes.enumerated_list, nodes.block_quote))
-    ]
-    return "\n\n".join(part for part in parts if part)
+    """The prose directly in a section (paragraphs, lists, admonitions, tables; see ``_text``),
+    not directives or subsections."""
+    return render(section.children)
 
 
 def _items(section: nodes.section, subsection: str | None) -> list[tuple[nodes.Node, str | None]]:

@@ -32,6 +32,9 @@ class _Loader(FastSafeLoader):  # type: ignore[misc,valid-type]
         self.duplicates: list[tuple[str, int, int]] = []
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # Merge keys (``<<: *anchor``, used by Nova's and Placement's parameters.yaml) first:
+        # the merged entries are not duplicates, and ``<<`` itself has no constructor.
+        self.flatten_mapping(node)
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)

@@ -107,10 +107,22 @@ for _rule in (  # the parser's rules
     # Directives.
     Rule(
         "directive-unknown",
-        _E,
-        "a directive os-api-ref does not provide",
-        "use one of: rest_method, rest_parameters, rest_status_code, rest_expand_all, "
-        "literalinclude, include, versionadded, versionchanged, deprecated, or an admonition",
+        _W,
+        "a directive neither os-api-ref, Sphinx nor docutils provides (Sphinx warns and leaves it out too)",
+        "use one of os-api-ref's directives (rest_method, rest_parameters, rest_status_code, rest_expand_all), "
+        "Sphinx's (literalinclude, include, toctree, only, code-block, versionadded, ...) or an admonition",
+    ),
+    Rule(
+        "role-unknown",
+        _W,
+        "an interpreted text role neither Sphinx nor docutils provides (an extension's, such as extlinks)",
+        "nothing to do when a Sphinx extension of the site defines the role; its text is kept as written",
+    ),
+    Rule(
+        "toctree-missing-page",
+        _W,
+        "a toctree entry names a page that does not exist",
+        "fix the entry (a page name without .rst, relative to the page or, with a leading /, to the tree root)",
     ),
     Rule(
         "directive-flattened",
@@ -129,6 +141,12 @@ for _rule in (  # the parser's rules
         _W,
         "a rest_method URL contains invisible or space characters",
         "retype the URL; zero-width spaces often come with text copied from a web page",
+    ),
+    Rule(
+        "method-url-relative",
+        _W,
+        "a rest_method URL does not start with '/'",
+        "write the URL from the root, `/v2/...`; the operation is kept with a leading '/' added",
     ),
     Rule(
         "method-outside-section",
