@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from manila_ssm import paths
 from manila_ssm.builder.contracts import CONTRACTS, DOCUMENTED, EFFECTIVE, build_source, default_options, effective_from_documented
 from manila_ssm.builder.generate import Generated, committed, contract_files, expected, write
+from manila_ssm.builder.detect import options_for
 from manila_ssm.builder.options import load_options
 from manila_ssm.builder.validate import validate_examples, validate_openapi
 from manila_ssm.builder.validate_files import validate_files
@@ -46,7 +47,7 @@ def register(groups: CommandGroups) -> None:
     build.add_argument("source", nargs="?", type=Path, metavar="SOURCE", help="an api-ref page, folder or index.rst (default: our own spec/api-ref, regenerating spec/)")
     build.add_argument("-o", "--output", type=Path, metavar="DIR", help="where to write openapi/ and schemas/ (default: spec/ without SOURCE, else the current folder)")
     build.add_argument("--contract", choices=CONTRACTS, help="documented (as written) or effective (with the errata overlay); default: both without SOURCE, documented with one")
-    build.add_argument("--options", type=Path, metavar="FILE", help="builder options YAML (default: spec/build-options.yaml)")
+    build.add_argument("--options", type=Path, metavar="FILE", help="builder options YAML (default: the tree's own, detected from its conf.py and pages; spec/build-options.yaml for Manila's tree and without SOURCE)")
     build.set_defaults(handler=run_build)
     check = groups.spec.add_parser(
         "validate",
@@ -62,11 +63,11 @@ def register(groups: CommandGroups) -> None:
 
 
 def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    options = load_options(args.options) if args.options else default_options()
     if args.source is None:
-        return _build_spec(args, options, out, err)
+        return _build_spec(args, load_options(args.options) if args.options else default_options(), out, err)
     if not args.source.exists():
         raise UsageError(f"{args.source}: no such file or folder; give an api-ref page, a folder or an index.rst")
+    options = load_options(args.options) if args.options else options_for(args.source)
     contract = args.contract or DOCUMENTED
     built = build_source(args.source, options)
     findings = list(built.findings)

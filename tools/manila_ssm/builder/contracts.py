@@ -17,6 +17,7 @@ from typing import Any
 
 from manila_ssm import paths
 from manila_ssm.apiref import parse
+from manila_ssm.builder.detect import options_for
 from manila_ssm.builder.openapi import BuildResult, build_openapi
 from manila_ssm.builder.options import BuildOptions, load_options
 from manila_ssm.builder.errata_scope import apply_errata
@@ -40,6 +41,7 @@ def upstream_page() -> Path | None:
 
 
 def default_options() -> BuildOptions:
+    """Manila's options (``spec/build-options.yaml``): for our own source and Manila's tree only."""
     return load_options(paths.spec_dir() / "build-options.yaml")
 
 
@@ -48,10 +50,14 @@ def errata_overlay() -> Overlay:
 
 
 def build_source(source: Path, options: BuildOptions | None = None) -> BuildResult:
-    """Parse an api-ref page, tree or folder and build its OpenAPI (sources relative to the data root when inside it)."""
-    api = parse(source)
+    """Parse an api-ref page, tree or folder and build its OpenAPI (sources relative to the data root when inside it).
+
+    Without ``options``, the tree's own (``manila_ssm.builder.detect``). Nothing
+    in the source is fatal: what cannot be read is left out and reported.
+    """
+    api = parse(source, tolerant=True)
     base = paths.data_root() if _inside(source, paths.data_root()) else Path(api.root).parent
-    built = build_openapi(api, options or default_options(), base)
+    built = build_openapi(api, options or options_for(source), base)
     return BuildResult(built.document, (*api.findings, *built.findings))
 
 

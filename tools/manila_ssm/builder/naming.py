@@ -20,20 +20,27 @@ def is_version(segment: str) -> bool:
     return bool(_VERSION.match(segment))
 
 
-def operation_id(path: str, method: str, keep_variable: str | None = None) -> str:
+def operation_id(path: str, method: str, keep_variable: str | None = None, detail: int = 0) -> str:
     """``/v2/{project_id}/share-servers/{share_server_id}/action`` POST -> ``project_id/share-servers/id/action:post``.
 
     Every path variable reads ``id`` except ``keep_variable`` (the optional
     project segment), which keeps its name so both URL forms stay distinct.
+    ``detail`` 1 keeps every variable's name, 2 also the version prefix: the
+    builder uses them only for URLs whose shorter ids would collide. A URL of
+    only a version (``/v2/``) is named by it (``v2:get``); the root ``/`` lists
+    the versions (``versions:get``).
     """
+    parts = [p for p in path.split("/") if p]
+    if detail < 2:
+        parts = _segments(path) or parts
     words = []
-    for part in _segments(path):
+    for part in parts:
         match = _VARIABLE.match(part)
         if match:
-            words.append(match.group(1) if match.group(1) == keep_variable else "id")
+            words.append(match.group(1) if match.group(1) == keep_variable or detail else "id")
         else:
             words.append(part)
-    return "/".join(words) + ":" + method.lower()
+    return ("/".join(words) or "versions") + ":" + method.lower()
 
 
 def pascal(text: str) -> str:

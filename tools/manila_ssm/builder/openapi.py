@@ -40,25 +40,27 @@ def build_openapi(api: ApiRef, options: BuildOptions, source_base: Path | None =
     for op in api.operations:
         groups.setdefault((op.method.upper(), op.path), []).append(op)
     paths: dict[str, dict[str, Any]] = {}
-    operation_ids: set[str] = set()
     tags: list[str] = []
+    built: list[tuple[str, str, dict[str, Any], Operation]] = []
+    project_versions = _versions_with(options.optional_path_parameter, groups)
     for (method, path), ops in groups.items():
         if not path.startswith("/"):
-            findings.append(Finding("SSM-BUILD-PATH", Severity.ERROR, ops[0].location, f"URL {path!r} does not start with '/'", "write the URL as /v2/..."))
-            continue
+            # The parser adds the '/' (method-url-relative); a model built elsewhere may lack it.
+            findings.append(Finding("SSM-BUILD-PATH", Severity.WARNING, ops[0].location, f"URL {path!r} does not start with '/'; built as '/{path}'", "write the URL as /v2/..."))
+            path = "/" + path
+            if (method, path) in groups:
+                continue
         operation = build_operation(ops, path, ctx)
-        for url in _url_forms(path, options.optional_path_parameter, groups, method):
+        for url in _url_forms(path, options.optional_path_parameter, groups, method, project_versions):
             item = copy.deepcopy(operation)
             if url != path:
                 item["parameters"] = parameters_for(ops, url, ctx)
-            wanted = naming.operation_id(url, method, options.optional_path_parameter)
-            item["operationId"] = naming.unique(wanted, operation_ids)
-            if item["operationId"] != wanted:
-                findings.append(Finding("SSM-BUILD-OPERATION-ID", Severity.INFO, ops[0].location, f"operationId {wanted!r} is taken; using {item['operationId']!r}"))
+            built.append((url, method, item, ops[0]))
             paths.setdefault(url, {})[method.lower()] = item
         for tag in operation["tags"]:
             if tag not in tags:
                 tags.append(tag)
+    _name_operations(built, options.optional_path_parameter, findings)
     components: dict[str, Any] = {"schemas": dict(sorted(ctx.schemas.items()))}
     if options.error_schema is not None:
         components["schemas"]["Fault"] = dict(options.error_schema)
@@ -66,7 +68,7 @@ def build_openapi(api: ApiRef, options: BuildOptions, source_base: Path | None =
         components["headers"] = {name: dict(header) for name, header in options.response_headers.items()}
     document: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,
-        "info": {"title": options.title or api.title, "version": max_version(api.operations)},
+        "info": {"title": options.title or api.title, "version": info_version(api.operations, paths)},
         "paths": paths,
         "components": components,
         "tags": [{"name": tag, **_tag_description(api, tag)} for tag in tags],
@@ -77,21 +79,57 @@ def build_openapi(api: ApiRef, options: BuildOptions, source_base: Path | None =
     return BuildResult(document, tuple(findings))
 
 
-def _url_forms(path: str, optional: str | None, groups: dict[tuple[str, str], Any], method: str) -> Iterable[str]:
-    """``path``, and its twin with or without the optional ``/{optional}`` segment after the version."""
+def _versions_with(optional: str | None, groups: dict[tuple[str, str], Any]) -> set[str]:
+    """The version prefixes (``v2``) under which some documented URL has the optional segment right after it."""
+    found = set()
+    for _, path in groups:
+        parts = path.split("/")
+        if optional and len(parts) > 2 and naming.is_version(parts[1]) and parts[2] == f"{{{optional}}}":
+            found.add(parts[1])
+    return found
+
+
+def _url_forms(path: str, optional: str | None, groups: dict[tuple[str, str], Any], method: str, versions: set[str]) -> Iterable[str]:
+    """``path``, and its twin with or without the optional ``/{optional}`` segment right after the version.
+
+    The twin exists only where the service routes it: the segment sits right
+    after a version prefix that has it in some documented URL, and is added
+    only before a literal segment (never in front of another variable).
+    """
     yield path
     if not optional:
         return
-    segment = f"/{{{optional}}}"
-    if segment in path:
-        twin = path.replace(segment, "", 1)
+    segment = f"{{{optional}}}"
+    parts = path.split("/")
+    if len(parts) < 3 or not naming.is_version(parts[1]) or parts[1] not in versions:
+        return
+    if parts[2] == segment:
+        twin = "/".join([*parts[:2], *parts[3:]])
+    elif parts[2] and not parts[2].startswith("{"):
+        twin = "/".join([*parts[:2], segment, *parts[2:]])
     else:
-        parts = path.split("/")
-        if len(parts) < 3 or not naming.is_version(parts[1]) or not parts[2]:
-            return
-        twin = "/".join([*parts[:2], segment[1:], *parts[2:]])
+        return
     if (method, twin) not in groups:
         yield twin
+
+
+def _name_operations(built: list[tuple[str, str, dict[str, Any], Operation]], keep: str | None, findings: list[Finding]) -> None:
+    """Path-like operationIds, unique: URLs whose short ids collide keep their variables' names, then their version."""
+    detail = {(url, method): 0 for url, method, _, _ in built}
+    for level in (1, 2):
+        ids: dict[str, list[tuple[str, str]]] = {}
+        for url, method, _, _ in built:
+            ids.setdefault(naming.operation_id(url, method, keep, detail[(url, method)]), []).append((url, method))
+        for members in ids.values():
+            if len(members) > 1:
+                for member in members:
+                    detail[member] = level
+    taken: set[str] = set()
+    for url, method, item, op in built:
+        wanted = naming.operation_id(url, method, keep, detail[(url, method)])
+        item["operationId"] = naming.unique(wanted, taken)
+        if item["operationId"] != wanted:
+            findings.append(Finding("SSM-BUILD-OPERATION-ID", Severity.WARNING, op.location, f"operationId {wanted!r} is taken; using {item['operationId']!r}"))
 
 
 def _tag_description(api: ApiRef, tag: str) -> dict[str, str]:
@@ -115,6 +153,15 @@ def max_version(operations: Iterable[Operation]) -> str:
             seen += [v for v in (parameter.definition.min_version, parameter.definition.max_version) if v]
     valid = [v for v in seen if re.fullmatch(r"\d+(\.\d+)*", str(v))]
     return str(max(valid, key=_version_key)) if valid else "0.0"
+
+
+def info_version(operations: Iterable[Operation], paths: Iterable[str]) -> str:
+    """``info.version``: the highest microversion, else the highest API version of the URLs (``/v3/...`` -> ``3``)."""
+    highest = max_version(operations)
+    if highest != "0.0":
+        return highest
+    versions = [part[1:] for path in paths for part in path.split("/")[1:2] if naming.is_version(part)]
+    return max(versions, key=_version_key) if versions else highest
 
 
 def _relative_to(root: Path, base: Path | None) -> Callable[[Location], str]:

@@ -236,14 +236,38 @@ def parameters_for(ops: Sequence[Operation], path: str, ctx: Context) -> list[di
             declared.setdefault(key, parameter)
             sections.setdefault(key, []).append(parameter.definition.required)
     out = []
-    for name in variables:
+    for name in dict.fromkeys(variables):
         parameter = declared.pop((name, "path"), None)
         out.append(_parameter(parameter, ctx) if parameter else {"name": name, "in": "path", "required": True, "schema": {"type": "string"}})
+    headers: set[str] = set()
     for key, parameter in declared.items():
+        if key[1] == "header":
+            # HTTP header names are case-insensitive: two spellings are one parameter.
+            if key[0].lower() in headers:
+                ctx.findings.append(_unmodelled(ops[0], f"header {key[0]!r} is listed twice (in another letter case); kept once", Severity.INFO))
+                continue
+            headers.add(key[0].lower())
         rendered = _parameter(parameter, ctx)
         rendered["required"] = len(sections[key]) == len(ops) and all(sections[key])
         out.append(rendered)
+    header = ctx.options.microversion_header
+    if header and header.lower() not in headers:
+        out.append(microversion_parameter(header, ctx.options.microversion_service))
     return out
+
+
+def microversion_parameter(header: str, service: str | None) -> dict[str, Any]:
+    """The service's microversion header as an optional parameter (absent: the minimum version)."""
+    value = r"([0-9]+\.[0-9]+|latest)"
+    pattern = f"^{service} {value}$" if service else f"^{value}$"
+    example = f"{service} X.Y" if service else "X.Y"
+    return {
+        "name": header,
+        "in": "header",
+        "required": False,
+        "description": f"The microversion to use (`{example}` or `latest`); without it the service uses its minimum.",
+        "schema": {"type": "string", "pattern": pattern},
+    }
 
 
 def _parameter(parameter: Parameter, ctx: Context) -> dict[str, Any]:

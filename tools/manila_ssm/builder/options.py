@@ -3,7 +3,8 @@
 Everything Manila-specific (the optional ``{project_id}`` URL segment, the
 echoed response headers, the fault body, the named schemas that
 ``parameters.yaml`` entries select with ``format:``) is data, loaded from
-``spec/build-options.yaml``; another service's tree builds with defaults.
+``spec/build-options.yaml`` for Manila's tree; another service's tree builds with
+the options ``manila_ssm.builder.detect`` reads from it (or ``--options``).
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ class BuildOptions:
     response_headers: Mapping[str, Any] = field(default_factory=dict)
     named_schemas: Mapping[str, Any] = field(default_factory=dict)
     error_schema: Mapping[str, Any] | None = None
-    schema_id_prefix: str = "urn:manila-ssm:schema"
+    schema_id_prefix: str = "urn:openstack:api-ref:schema"
     closed_action_responses: bool = False
+    microversion_header: str | None = None
+    """A header every operation accepts (``X-OpenStack-Nova-API-Version``), added where a page does not list it."""
+    microversion_service: str | None = None
+    """With ``microversion_header: OpenStack-API-Version``, the service type its value starts with (``placement``)."""
 
 
 _KEYS = {
@@ -47,6 +52,8 @@ _KEYS = {
     "error_schema": (dict, type(None)),
     "schema_id_prefix": str,
     "closed_action_responses": bool,
+    "microversion_header": (str, type(None)),
+    "microversion_service": (str, type(None)),
 }
 
 
