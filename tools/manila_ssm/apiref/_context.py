@@ -23,6 +23,8 @@ class Context:
     parameter_files: dict[Path, ParameterTable | None] = field(default_factory=dict)
     status_files: dict[Path, dict[int, StatusDef] | None] = field(default_factory=dict)
     _resolved: dict[str, Path] = field(default_factory=dict)
+    document: Path | None = None
+    """The page being read as a Sphinx document (index.rst, a toctree page), not an included one."""
 
     def path(self, source: str | Path) -> Path:
         """An absolute path for a docutils source (which may be relative to the working directory)."""
@@ -45,14 +47,20 @@ class Context:
         return Location(self.display(source) if source else "<unknown>", line)
 
     def beside(self, source: str, name: str) -> Path:
-        """A file named by a directive, resolved relative to the page that names it.
+        """A file named by a directive, resolved relative to the page that names it, else to the document.
 
         As in Sphinx, a name starting with ``/`` is relative to the tree root (the
         source folder): Nova's pages include ``/../../doc/api_samples/...``.
         """
         if name.startswith("/"):
             return self.path(self.root / name.lstrip("/"))
-        return self.path(self.path(source).parent / name)
+        beside = self.path(self.path(source).parent / name)
+        if not beside.exists() and self.document is not None:
+            # Sphinx resolves relative to the document, not the included page (Keystone's federation pages).
+            in_document = self.path(self.document.parent / name)
+            if in_document.exists():
+                return in_document
+        return beside
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)

@@ -151,15 +151,18 @@ def parse(source: Path, *, strict: bool = False, tolerant: bool = False) -> ApiR
     page, root, tree = _page_and_root(source)
     ctx = Context(Path(os.path.abspath(root)))
     walked: list[Walked] = []
+    documents: list[Path] = []
     first = _read_page(ctx, page)
     if first is not None:
         walked.append(first.walked)
+        documents.append(ctx.path(page))
         ctx.findings.extend(first.findings)
         if tree:
             reached = _tree_pages(ctx, first, page)
             included = first.included.union(*(p.included for _, p in reached), (path for path, _ in reached))
-            for _, parsed in reached:
+            for path, parsed in reached:
                 walked.append(parsed.walked)
+                documents.append(path)
                 ctx.findings.extend(parsed.findings)
             for orphan, parsed in _orphans(ctx, root, page, included):
                 ctx.add(
@@ -170,10 +173,12 @@ def parse(source: Path, *, strict: bool = False, tolerant: bool = False) -> ApiR
                     )
                 )
                 walked.append(parsed.walked)
+                documents.append(orphan)
                 ctx.findings.extend(parsed.findings)
     operations: list[Operation] = []
     sections: list[Section] = []
-    for result in walked:
+    for document, result in zip(documents, walked):
+        ctx.document = document
         for raw in result.operations:
             operations.append(build_operation(ctx, raw))
         sections.extend(_sections(ctx, result))

@@ -74,11 +74,10 @@ def _index_title(root: Path) -> str | None:
         lines = (root / "index.rst").read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    for above, line, below in zip(lines, lines[1:], lines[2:]):
+    for line, below in zip(lines, lines[1:]):
         text = line.strip()
-        if text and re.fullmatch(r"([=\-~^*#])\1{2,}", below.strip() or "-") and len(below.strip()) >= len(text) * 0.5:
-            if not text.startswith(".."):
-                return text
+        if text and not text.startswith("..") and re.fullmatch(r"([=\-~^*#])\1{2,}", below.strip()):
+            return text
     return None
 
 

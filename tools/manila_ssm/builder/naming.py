@@ -34,10 +34,11 @@ def operation_id(path: str, method: str, keep_variable: str | None = None, detai
     if detail < 2:
         parts = _segments(path) or parts
     words = []
-    for part in parts:
+    for index, part in enumerate(parts):
         match = _VARIABLE.match(part)
         if match:
-            words.append(match.group(1) if match.group(1) == keep_variable or detail else "id")
+            # A leading variable (Nova's `/{api_version}/`) is no resource's id: it keeps its name.
+            words.append(match.group(1) if match.group(1) == keep_variable or detail or index == 0 else "id")
         else:
             words.append(part)
     return ("/".join(words) or "versions") + ":" + method.lower()

@@ -15,7 +15,7 @@ from typing import Any
 
 from manila_ssm.builder import naming
 from manila_ssm.builder.options import BuildOptions
-from manila_ssm.builder.schemas import body_schema, parameter_schema, x_openstack_versions
+from manila_ssm.builder.schemas import body_schema, parameter_schema, version_key, x_openstack_versions
 from manila_ssm.errors import Finding, Location, Severity
 from manila_ssm.model import Operation, Parameter, Sample
 
@@ -66,7 +66,7 @@ def _action_family(ops: Sequence[Operation], path: str, ctx: Context) -> dict[st
         response_name = None
         if op.response_body:
             response_name = naming.unique(naming.action_schema_name(path, key, "response"), ctx.names)
-            response = body_schema(op.response_body, ctx.options, ctx.findings)
+            response = body_schema(op.response_body, ctx.options, ctx.findings, (op.min_version, op.max_version))
             if ctx.options.closed_action_responses:
                 response["additionalProperties"] = False
             response["x-openstack"] = {"action-name": action}
@@ -114,7 +114,7 @@ def _action_family(ops: Sequence[Operation], path: str, ctx: Context) -> dict[st
 
 
 def _action_request(op: Operation, action: str, ctx: Context) -> dict[str, Any]:
-    body = body_schema(op.request_body, ctx.options, ctx.findings)
+    body = body_schema(op.request_body, ctx.options, ctx.findings, (op.min_version, op.max_version))
     properties = body.get("properties", {})
     for extra in sorted(set(properties) - {action}):
         ctx.findings.append(_unmodelled(op, f"request key {extra!r} beside the action key {action!r} is not modelled", Severity.WARNING))
@@ -142,7 +142,7 @@ def _ordinary(ops: Sequence[Operation], path: str, ctx: Context) -> dict[str, An
     request_body = next((o for o in ops if o.request_body), None)
     if request_body is not None:
         name = naming.unique(naming.operation_schema_name(path, op.method, "request", ctx.options.optional_path_parameter), ctx.names)
-        ctx.schemas[name] = body_schema(request_body.request_body, ctx.options, ctx.findings)
+        ctx.schemas[name] = body_schema(request_body.request_body, ctx.options, ctx.findings, _scope(ops))
         operation["requestBody"] = {
             "required": True,
             "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{name}"}, **_examples_block(request_body.request_samples, "request", ctx.where)}},
@@ -152,7 +152,7 @@ def _ordinary(ops: Sequence[Operation], path: str, ctx: Context) -> dict[str, An
     with_body = next((o for o in ops if o.response_body), None)
     if with_body is not None:
         response_name = naming.unique(naming.operation_schema_name(path, op.method, "response", ctx.options.optional_path_parameter), ctx.names)
-        ctx.schemas[response_name] = body_schema(with_body.response_body, ctx.options, ctx.findings)
+        ctx.schemas[response_name] = body_schema(with_body.response_body, ctx.options, ctx.findings, _scope(ops))
     for variant in ops:
         for status in variant.success_codes:
             if str(status.code) in responses:
@@ -186,6 +186,15 @@ def _ordinary(ops: Sequence[Operation], path: str, ctx: Context) -> dict[str, An
         ]
     }
     return operation
+
+
+def _scope(ops: Sequence[Operation]) -> tuple[str | None, str | None]:
+    """The microversion range the sections of one operation cover together (open when any is open)."""
+    lows = [op.min_version for op in ops]
+    highs = [op.max_version for op in ops]
+    low = None if any(v is None for v in lows) else min(lows, key=version_key)  # type: ignore[arg-type]
+    high = None if any(v is None for v in highs) else max(highs, key=version_key)  # type: ignore[arg-type]
+    return low, high
 
 
 def _success_code(op: Operation, ctx: Context) -> int:

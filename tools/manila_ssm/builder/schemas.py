@@ -9,6 +9,7 @@ own api-ref states patterns, enums and unions without leaving os-api-ref.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -69,28 +70,86 @@ def parameter_schema(parameter: Parameter, options: BuildOptions, findings: list
     return schema
 
 
-def body_schema(nodes: Iterable[BodyNode], options: BuildOptions, findings: list[Finding]) -> dict[str, Any]:
-    """An object schema whose properties are ``nodes`` (a body or a nested object)."""
+Range = tuple[str | None, str | None]
+"""A microversion range ``(min, max)``; ``None`` is open."""
+
+
+def version_key(version: str | None) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", version or ""))
+
+
+def _narrower(parameter: Parameter, scope: Range) -> bool:
+    """Whether the parameter exists in only part of ``scope`` (the operation's range)."""
+    low, high = parameter.definition.min_version, parameter.definition.max_version
+    starts_later = bool(low) and (scope[0] is None or version_key(low) > version_key(scope[0]))
+    ends_earlier = bool(high) and (scope[1] is None or version_key(high) < version_key(scope[1]))
+    return starts_later or ends_earlier
+
+
+def body_schema(nodes: Iterable[BodyNode], options: BuildOptions, findings: list[Finding], scope: Range = (None, None)) -> dict[str, Any]:
+    """An object schema whose properties are ``nodes`` (a body or a nested object).
+
+    ``scope`` is the operation's microversion range. A field that exists in
+    only part of it is not required (a body of another microversion lacks it);
+    its range is its ``x-openstack``. Twins (one key declared by several
+    parameters for different ranges) become one property that is ``anyOf``
+    the per-range alternatives, each with its ``x-openstack`` range; the key
+    is required only when every twin is and together they span the scope.
+    """
+    groups: dict[str, list[BodyNode]] = {}
+    for node in nodes:
+        groups.setdefault(node.key, []).append(node)
     properties: dict[str, Any] = {}
     required: list[str] = []
-    for node in nodes:
-        properties[node.key] = node_schema(node, options, findings)
-        if node.parameter is not None and node.parameter.definition.required:
-            required.append(node.key)
+    for key, twins in groups.items():
+        if len(twins) == 1:
+            properties[key] = node_schema(twins[0], options, findings, scope)
+        else:
+            alternatives = [node_schema(twin, options, findings, scope) for twin in _by_range(twins)]
+            properties[key] = {"anyOf": alternatives}
+        declared = [twin.parameter for twin in twins]
+        if all(p is not None and p.definition.required for p in declared) and _spans(declared, scope):  # type: ignore[arg-type]
+            required.append(key)
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema["required"] = sorted(required)
     return schema
 
 
-def node_schema(node: BodyNode, options: BuildOptions, findings: list[Finding]) -> dict[str, Any]:
-    """One key's schema: the declaration wins, else the type the sample shows."""
+def _by_range(twins: list[BodyNode]) -> list[BodyNode]:
+    def key(node: BodyNode) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        definition = node.parameter.definition if node.parameter else None
+        return (version_key(definition.min_version if definition else None), version_key(definition.max_version if definition else None))
+
+    return sorted(twins, key=key)
+
+
+def _spans(declared: list[Parameter], scope: Range) -> bool:
+    """Whether the parameters, together, exist across the whole ``scope`` (a single one: not narrower)."""
+    if len(declared) == 1:
+        return not _narrower(declared[0], scope)
+    lows = [p.definition.min_version for p in declared]
+    highs = [p.definition.max_version for p in declared]
+    opens_low = any(not low or (scope[0] and version_key(low) <= version_key(scope[0])) for low in lows)
+    opens_high = any(not high or (scope[1] and version_key(high) >= version_key(scope[1])) for high in highs)
+    return bool(opens_low and opens_high)
+
+
+def node_schema(node: BodyNode, options: BuildOptions, findings: list[Finding], scope: Range = (None, None)) -> dict[str, Any]:
+    """One key's schema: the declaration wins, else the type the sample shows.
+
+    A declared key the sample shows as ``null`` is nullable when its
+    description allows it (names null or None, and not as "never null");
+    otherwise the sample contradicts the page, which validation reports.
+    """
     parameter = node.parameter
     if parameter is not None:
         named = parameter.definition.format in options.named_schemas if parameter.definition.format else False
         schema = parameter_schema(parameter, options, findings)
         if not named:
-            schema = _nest(schema, node, options, findings)
+            schema = _nest(schema, node, options, findings, scope)
+            if node.sample_type == "null":
+                schema = _nullable(schema, parameter.definition.description)
         if parameter.definition.description.strip():
             schema["description"] = parameter.definition.description.strip()
         versions = x_openstack_versions(parameter.definition.min_version, parameter.definition.max_version)
@@ -98,13 +157,25 @@ def node_schema(node: BodyNode, options: BuildOptions, findings: list[Finding]) 
             schema["x-openstack"] = versions
         return schema
     schema = {"type": node.sample_type} if node.sample_type else {}
-    return _nest(schema, node, options, findings)
+    return _nest(schema, node, options, findings, scope)
 
 
-def _nest(schema: dict[str, Any], node: BodyNode, options: BuildOptions, findings: list[Finding]) -> dict[str, Any]:
+_NULL = re.compile(r"\b(null|none)\b", re.IGNORECASE)
+_NEVER_NULL = re.compile(r"\b(never|not|cannot be|can't be|must not be)\s+(null|none)\b", re.IGNORECASE)
+
+
+def _nullable(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    """``schema`` allowing null too, when the description allows it (names null or None, and not as "never")."""
+    kind = schema.get("type")
+    if not isinstance(kind, str) or kind == "null" or not _NULL.search(description) or _NEVER_NULL.search(description):
+        return schema
+    return {**schema, "type": [kind, "null"]}
+
+
+def _nest(schema: dict[str, Any], node: BodyNode, options: BuildOptions, findings: list[Finding], scope: Range = (None, None)) -> dict[str, Any]:
     if not node.children:
         return schema
-    inner = body_schema(node.children, options, findings)
+    inner = body_schema(node.children, options, findings, scope)
     if schema.get("type") == "array" or node.sample_type == "array":
         schema["items"] = inner
         return schema
