@@ -139,27 +139,28 @@ def _ordinary(ops: Sequence[Operation], path: str, ctx: Context) -> dict[str, An
     operation: dict[str, Any] = {"summary": op.title, "tags": [op.section], "parameters": parameters_for(ops, path, ctx)}
     if op.description.strip():
         operation["description"] = op.description.strip()
-    request_body = next((o for o in ops if o.request_body), None)
+    request_body = _versioned_body(ops, "request", ctx)
     if request_body is not None:
         name = naming.unique(naming.operation_schema_name(path, op.method, "request", ctx.options.optional_path_parameter), ctx.names)
-        ctx.schemas[name] = body_schema(request_body.request_body, ctx.options, ctx.findings, _scope(ops))
+        ctx.schemas[name], samples = request_body
         operation["requestBody"] = {
             "required": True,
-            "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{name}"}, **_examples_block(request_body.request_samples, "request", ctx.where)}},
+            "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{name}"}, **_examples_block(samples, "request", ctx.where)}},
         }
     responses: dict[str, Any] = {}
     response_name = None
-    with_body = next((o for o in ops if o.response_body), None)
-    if with_body is not None:
+    response_body = _versioned_body(ops, "response", ctx)
+    response_samples: tuple[Sample, ...] = ()
+    if response_body is not None:
         response_name = naming.unique(naming.operation_schema_name(path, op.method, "response", ctx.options.optional_path_parameter), ctx.names)
-        ctx.schemas[response_name] = body_schema(with_body.response_body, ctx.options, ctx.findings, _scope(ops))
+        ctx.schemas[response_name], response_samples = response_body
     for variant in ops:
         for status in variant.success_codes:
             if str(status.code) in responses:
                 continue
             response = _error_response(status.description, ctx.options, fault=False)
             if response_name and status.code not in (204, 304):
-                response["content"] = {JSON: {"schema": {"$ref": f"#/components/schemas/{response_name}"}, **_examples_block(with_body.response_samples if with_body else (), "response", ctx.where)}}
+                response["content"] = {JSON: {"schema": {"$ref": f"#/components/schemas/{response_name}"}, **_examples_block(response_samples, "response", ctx.where)}}
             responses[str(status.code)] = response
         for status in variant.error_codes:
             responses.setdefault(str(status.code), _error_response(status.description, ctx.options))
@@ -186,6 +187,34 @@ def _ordinary(ops: Sequence[Operation], path: str, ctx: Context) -> dict[str, An
         ]
     }
     return operation
+
+
+def _versioned_body(ops: Sequence[Operation], role: str, ctx: Context) -> tuple[dict[str, Any], tuple[Sample, ...]] | None:
+    """The ``role`` body schema of one operation documented by several sections, and its samples.
+
+    Sections for different microversion ranges whose bodies differ become
+    ``oneOf`` the per-range bodies with ``x-openstack: {discriminator:
+    microversion}``, each alternative carrying its ``min-ver``/``max-ver``
+    (OpenStack's convention); otherwise the first section's body stands.
+    """
+    with_body = [o for o in ops if getattr(o, f"{role}_body")]
+    if not with_body:
+        return None
+    ranges = {(o.min_version, o.max_version) for o in with_body}
+    first = with_body[0]
+    single = body_schema(getattr(first, f"{role}_body"), ctx.options, ctx.findings, _scope(ops))
+    if len(with_body) == 1 or len(ranges) < len(with_body):
+        return single, getattr(first, f"{role}_samples")
+    alternatives = []
+    for o in sorted(with_body, key=lambda o: (version_key(o.min_version), version_key(o.max_version))):
+        # The first section's findings were collected with ``single``.
+        alternative = body_schema(getattr(o, f"{role}_body"), ctx.options, [] if o is first else ctx.findings, (o.min_version, o.max_version))
+        alternative["x-openstack"] = x_openstack_versions(o.min_version, o.max_version)
+        alternatives.append(alternative)
+    if all({k: v for k, v in a.items() if k != "x-openstack"} == {k: v for k, v in alternatives[0].items() if k != "x-openstack"} for a in alternatives):
+        return single, getattr(first, f"{role}_samples")
+    samples = tuple(sample for o in with_body for sample in getattr(o, f"{role}_samples"))
+    return {"oneOf": alternatives, "x-openstack": {"discriminator": "microversion"}}, samples
 
 
 def _scope(ops: Sequence[Operation]) -> tuple[str | None, str | None]:
