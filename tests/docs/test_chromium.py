@@ -12,7 +12,9 @@ through its ``?q=`` parameter.
 
 from __future__ import annotations
 
+import html as html_lib
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,10 +24,12 @@ import pytest
 
 from manila_ssm import paths
 from manila_ssm.docs import render_html
+from ssm_testing import run_cli
 
 EFFECTIVE = paths.spec_dir() / "openapi" / "effective.json"  # the generated contract users read
 ACTIONS = ("migration_check", "migration_start", "migration_get_progress", "migration_complete", "migration_cancel")
 REPORTS = Path(__file__).parents[2] / "reports"
+PROSE_TREE = Path(__file__).parent / "fixtures" / "prose-tree"
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -91,3 +95,81 @@ def test_screenshot(page_file: Path, tmp_path: Path) -> None:
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000  # a blank page is a few KiB
     REPORTS.mkdir(exist_ok=True)
     shutil.copyfile(shot, REPORTS / "docs-screenshot.png")
+
+
+# Appended to a copy of the page: follows every table-of-contents link as a reader
+# would (a fragment navigation) and records where its target landed.
+TOC_CHECK = """<script>
+(function () {
+  var results = [];
+  document.querySelectorAll('#toc a[href^="#"]').forEach(function (link) {
+    var id = link.getAttribute("href").slice(1), target = document.getElementById(id);
+    var seen = {id: id, found: !!target};
+    if (target) {
+      window.location.hash = id;
+      var heading = target.matches("h1,h2,h3,h4") ? target : target.querySelector("h1,h2,h3,h4");
+      var box = heading ? heading.getBoundingClientRect() : null;
+      seen.heading = heading ? heading.textContent.trim() : "";
+      seen.inView = !!box && box.height > 0 && box.top >= -1 && box.bottom <= window.innerHeight + 1;
+      var hit = box ? document.elementFromPoint(box.left + 4, box.top + box.height / 2) : null;
+      seen.onTop = !!hit && (hit === heading || heading.contains(hit));
+    }
+    results.push(seen);
+  });
+  var out = document.createElement("pre");
+  out.id = "toc-check";
+  out.textContent = JSON.stringify(results);
+  document.body.appendChild(out);
+}());
+</script>"""
+
+
+def toc_landings(tmp_path: Path, html: str) -> list[dict[str, Any]]:
+    """Where each table-of-contents link of ``html`` lands, seen in Chromium."""
+    probe = tmp_path / "toc-probe.html"
+    probe.write_text(html.replace("</body>", TOC_CHECK + "</body>"), encoding="utf-8")
+    dom, console = chromium(tmp_path, probe.as_uri(), "--dump-dom", "--window-size=1400,900")
+    assert console == []
+    found = re.search(r'<pre id="toc-check">(.*?)</pre>', dom, re.S)
+    assert found, "the probe script did not run"
+    return json.loads(html_lib.unescape(found.group(1)))
+
+
+def _misses(landings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [seen for seen in landings if not (seen["found"] and seen["heading"] and seen["inView"] and seen["onTop"])]
+
+
+def test_every_toc_link_lands_on_a_visible_heading(page_file: Path, tmp_path: Path) -> None:
+    landings = toc_landings(tmp_path, page_file.read_text(encoding="utf-8"))
+    assert len(landings) >= 1 + 1 + len(ACTIONS)  # the tag, the operation, each action
+    assert _misses(landings) == []
+
+
+def test_toc_landing_check_catches_hidden_and_missing_targets(tmp_path: Path) -> None:
+    html = ('<!doctype html><html><body><ol id="toc"><li><a href="#gone">gone</a></li>'
+            '<li><a href="#shut">shut</a></li><li><a href="#fine">fine</a></li></ol>'
+            '<section id="shut" hidden><h2>Shut</h2></section><section id="fine"><h2>Fine</h2></section></body></html>')
+    misses = {seen["id"] for seen in _misses(toc_landings(tmp_path, html))}
+    assert misses == {"gone", "shut"}
+
+
+def test_a_tree_renders_its_prose_and_every_toc_link_lands(tmp_path: Path, read_page: Any) -> None:
+    """``spec docs TREE``: notes, lists, tables, inline markup and links survive, in a real browser."""
+    output = tmp_path / "tree.html"
+    code, _, err = run_cli("spec", "docs", PROSE_TREE, "-o", output)
+    assert code == 0, err
+    html = output.read_text(encoding="utf-8")
+    dom, console = chromium(tmp_path, output.as_uri(), "--dump-dom")
+    assert console == []
+    for fragment in ("<strong>Note:</strong> The <code>{project_id}</code>",
+                     "<strong>Warning:</strong> Plants listed here may have been <em>eaten</em> since.",
+                     "<li><code>bed</code>: only the plants of one bed;</li>",
+                     "<th>Status</th>", "<td>ready to harvest</td>",
+                     '<a href="https://example.org/guide">planting guide</a>',
+                     '<a href="https://example.org/projects">projects</a>'):
+        assert fragment in dom, fragment
+    assert _misses(toc_landings(tmp_path, html)) == []
+    markup = html.split("<script>")[0]  # the page's script builds selectors of its own
+    ids = re.findall(r'\sid="([^"]+)"', markup)
+    assert len(ids) == len(set(ids))
+    assert set(re.findall(r'href="#([^"]+)"', markup)) <= set(ids)  # the prose's own "#show-a-plant" link too

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -114,9 +115,52 @@ def test_command_needs_an_output_file(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_missing_document_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = run("spec", "docs", tmp_path / "none.json", "-o", tmp_path / "x.html")
-    assert code == cli.EXIT_USAGE and "cannot read the OpenAPI document" in err
+    assert code == cli.EXIT_USAGE and "none.json: no such file or directory" in err
 
 
 def test_rendering_is_deterministic() -> None:
     doc = document()
     assert render_html(doc) == render_html(copy.deepcopy(doc))
+
+
+def _tiny(description: str, **operations: str) -> dict[str, Any]:
+    """A document whose operations (operationId → path) all carry ``description``."""
+    return {
+        "openapi": "3.1.0", "info": {"title": "Tiny", "version": "1.0"},
+        "tags": [{"name": "Things", "description": description}],
+        "paths": {path: {"get": {"operationId": op_id, "summary": f"Show {op_id}", "tags": ["Things"], "description": description,
+                                 "responses": {"200": {"description": "OK"}}}}
+                  for op_id, path in operations.items()},
+    }
+
+
+# (CommonMark the builder writes, HTML the page must show)
+PROSE_CASES = [
+    ("> **Note:** The `{project_id}` is optional.", "<blockquote>\n<p><strong>Note:</strong> The <code>{project_id}</code>"),
+    ("- one\n- two", "<li>one</li>\n<li>two</li>"),
+    ("| a | b |\n| --- | --- |\n| 1 | 2 |", "<th>a</th>"),
+    ("See `the guide <https://example.org/g>`_ and :ref:`limits <limits>`.",
+     '<a href="https://example.org/g">the guide</a> and <code>limits</code>'),
+    ("``literal`` and *em*", "<code>literal</code> and <em>em</em>"),
+]
+
+
+@pytest.mark.parametrize(("description", "shown"), PROSE_CASES, ids=[c[1][:20] for c in PROSE_CASES])
+def test_descriptions_render_their_markup(description: str, shown: str) -> None:
+    assert shown in render_html(_tiny(description, **{"things:get": "/v1/things"}))
+
+
+def test_descriptions_may_not_fetch_or_inject() -> None:
+    html = render_html(_tiny("![x](https://example.org/x.png) <img src=x> [y](javascript:alert(1))",
+                             **{"things:get": "/v1/things"}))
+    main = html.split("<script>")[0]
+    assert "<img" not in main and 'href="javascript' not in main
+
+
+def test_every_id_is_unique_even_when_operation_ids_slug_alike() -> None:
+    html = render_html(_tiny("text", **{"things:get": "/v1/things", "things-get": "/v2/things", "search": "/v3/search"}))
+    markup = html.split("<script>")[0]
+    ids = re.findall(r'\sid="([^"]+)"', markup)
+    assert len(ids) == len(set(ids))
+    assert set(re.findall(r'href="#([^"]+)"', markup)) <= set(ids)
+    assert 'href="#op-things-get-2"' in markup

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from docutils import nodes
 
 from manila_ssm.apiref._directives import DirectiveData, apiref_node
-from manila_ssm.apiref._text import render
+from manila_ssm.apiref._markdown import BODY_ELEMENTS, to_markdown
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +72,29 @@ def is_item(node: nodes.Node) -> bool:
 
 
 def _description(section: nodes.section) -> str:
-    """The prose directly in a section (paragraphs, lists, admonitions, tables; see ``_text``),
-    not directives or subsections."""
-    return render(section.children)
+    """The prose of a section, as CommonMark: paragraphs, lists, tables and admonitions
+    directly in it, and the admonitions of its "Request"/"Response" subsections (a note
+    after a parameter table is still the operation's), not directives or nested operations."""
+    return to_markdown(_prose(section))
+
+
+def _prose(section: nodes.section) -> list[nodes.Node]:
+    found: list[nodes.Node] = []
+    for child in section.children:
+        if isinstance(child, BODY_ELEMENTS):
+            found.append(child)
+        elif isinstance(child, nodes.section) and _methods(section) and not _methods(child):
+            found.extend(node for node in child.findall(nodes.Admonition) if not _inside_nested_operation(node, child))
+    return found
+
+
+def _inside_nested_operation(node: nodes.Node, top: nodes.section) -> bool:
+    parent = node.parent
+    while parent is not None and parent is not top:
+        if isinstance(parent, nodes.section) and _methods(parent):
+            return True
+        parent = parent.parent
+    return False
 
 
 def _items(section: nodes.section, subsection: str | None) -> list[tuple[nodes.Node, str | None]]:

@@ -2,7 +2,10 @@
 
 Jinja2 earns its place here: autoescaping every value that came from the
 api-ref (descriptions, samples) is what keeps a stray ``<`` from breaking the
-page, and the template reads like the page it makes.
+page, and the template reads like the page it makes. Descriptions are
+CommonMark (as OpenAPI defines them; the builder writes lists, tables and
+admonitions that way), rendered by markdown-it-py with raw HTML escaped and
+images off: the page may fetch nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from functools import cache
 from typing import Any
 
 import jinja2
+from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from manila_ssm.docs._view import page
@@ -27,19 +31,27 @@ def _environment() -> jinja2.Environment:
         trim_blocks=False,
         keep_trailing_newline=True,
     )
-    environment.filters["paragraphs"] = _paragraphs
-    environment.filters["inline"] = _inline
+    environment.filters["markdown"] = _markdown
     environment.filters["breakable"] = _breakable
     return environment
 
 
-def _paragraphs(text: str) -> list[str]:
-    return [" ".join(block.split()) for block in re.split(r"\n\s*\n", text or "") if block.strip()]
+@cache
+def _commonmark() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
 
 
-def _inline(text: str) -> Markup:
-    """Escape, then show RST inline literals (````x````, as api-ref text uses them) as code."""
-    return Markup(re.sub(r"``(.+?)``", r"<code>\1</code>", str(escape(text))))
+# reStructuredText inline markup that parameters.yaml text still carries (it is not
+# parsed as a page is): `text <url>`_ links and :role:`target` references.
+_RST_LINK = re.compile(r"`([^`<]+?)\s*<([^`>]+)>`__?")
+_RST_ROLE = re.compile(r":[a-z][\w:+-]*:`([^`]+)`")
+
+
+def _markdown(text: str) -> Markup:
+    """Render a description: CommonMark, tolerating the RST inline markup of parameter text."""
+    text = _RST_ROLE.sub(lambda m: "`" + re.sub(r"\s*<[^>]*>$", "", m.group(1)) + "`", text or "")
+    text = _RST_LINK.sub(lambda m: f"[{m.group(1).strip()}](<{m.group(2).strip()}>)", text)
+    return Markup(_commonmark().render(text))
 
 
 def _breakable(text: str) -> Markup:

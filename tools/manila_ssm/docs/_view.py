@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from docutils.nodes import make_id
+
 from manila_ssm.docs._fields import Dereferencer, FieldRow, rows, type_label, versions
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -71,6 +73,7 @@ class OperationView:
     parameters: tuple[Param, ...]
     parts: tuple[Part, ...]
     aliases: tuple[str, ...] = ()
+    sphinx_anchor: str | None = None  # the id Sphinx gives the api-ref section titled like ``summary``
 
     @property
     def is_action_family(self) -> bool:
@@ -83,6 +86,8 @@ class TagView:
     name: str
     description: str
     operations: tuple[OperationView, ...]
+    # the id Sphinx gives the section of this name, so the api-ref's own `see <#name>`_ links land
+    sphinx_anchor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +134,44 @@ def page(document: Mapping[str, Any]) -> PageView:
     order = [t for t in described if t in grouped] + sorted(t for t in grouped if t not in described)
     tags = tuple(TagView(f"tag-{anchor(t)}", t, described.get(t, ""), tuple(grouped[t])) for t in order)
     return PageView(str(info.get("title") or "API reference"), str(info.get("version") or ""),
-                    str(info.get("description") or ""), tags)
+                    str(info.get("description") or ""), _unique_anchors(tags))
+
+
+# ids the page template uses for its own elements
+RESERVED_IDS = frozenset({"sidebar", "search", "search-count", "toc", "no-match"})
+
+
+def _unique_anchors(tags: tuple[TagView, ...]) -> tuple[TagView, ...]:
+    """Give every tag, operation and part an id no other element has, in page order.
+
+    Two operationIds can slug to one anchor (``a:get`` and ``a-get``), and a tag
+    can be named like an operation; a repeated id would send a table-of-contents
+    link to the first element of that name.
+    """
+    taken: set[str] = set(RESERVED_IDS)
+
+    def claim(wanted: str) -> str:
+        chosen, number = wanted, 2
+        while chosen in taken:
+            chosen, number = f"{wanted}-{number}", number + 1
+        taken.add(chosen)
+        return chosen
+
+    result = []
+    for tag in tags:
+        tag_anchor = claim(tag.anchor)
+        operations = []
+        for op in tag.operations:
+            op_anchor = claim(op.anchor)
+            parts = tuple(dataclasses.replace(part, anchor=claim(f"{op_anchor}-{anchor(part.action)}" if part.action else f"{op_anchor}-body"))
+                          for part in op.parts)
+            section_id = make_id(op.summary)
+            operations.append(dataclasses.replace(op, anchor=op_anchor, parts=parts,
+                                                  sphinx_anchor=claim(section_id) if section_id and section_id not in taken else None))
+        wanted = make_id(tag.name)
+        sphinx_anchor = claim(wanted) if wanted and wanted not in taken else None
+        result.append(dataclasses.replace(tag, anchor=tag_anchor, operations=tuple(operations), sphinx_anchor=sphinx_anchor))
+    return tuple(result)
 
 
 def _signature(method: str, raw: Mapping[str, Any], deref: Dereferencer) -> str:

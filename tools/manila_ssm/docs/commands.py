@@ -1,4 +1,8 @@
-"""``ssm-conformance spec docs``: the OpenAPI document as one static HTML page."""
+"""``ssm-conformance spec docs``: an OpenAPI document or an api-ref tree as one static HTML page.
+
+A tree (or page, or ``REV:path``) is built in memory exactly as ``spec build``
+and ``spec diff`` build it, so rendering needs no intermediate file.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from openapi_spec_validator.schemas import schema_v31
 
 from manila_ssm import paths
 from manila_ssm.cli_support import EXIT_OK, CommandGroups, UsageError, write_report
-from manila_ssm.diff.inputs import parse_openapi
+from manila_ssm.diff.inputs import load
 from manila_ssm.docs import render_html
 from manila_ssm.errors import Finding, Location, Severity, SpecError
 
@@ -19,12 +23,13 @@ from manila_ssm.errors import Finding, Location, Severity, SpecError
 def register(groups: CommandGroups) -> None:
     parser = groups.spec.add_parser(
         "docs", help="render the OpenAPI document as one self-contained HTML page",
-        description="Write a static HTML reference (table of contents, search, every operation and action) "
-                    "that needs no network to view.",
+        description="Write a static HTML reference (table of contents, search, every operation and action, "
+                    "the api-ref's prose with its lists, tables and notes) that needs no network to view.",
         epilog="Exit codes: 0 written, 2 usage or input error.",
     )
-    parser.add_argument("openapi", metavar="OPENAPI", nargs="?", type=Path,
-                        help="OpenAPI file, JSON or YAML (default: the project's spec/openapi/effective.json)")
+    parser.add_argument("source", metavar="SOURCE", nargs="?",
+                        help="OpenAPI file (JSON or YAML), api-ref tree, page or index.rst, or REV:path in a git "
+                             "repository (default: the project's spec/openapi/effective.json)")
     parser.add_argument("-o", "--output", metavar="FILE.html", type=Path, required=True, help="where to write the page")
     parser.set_defaults(handler=handle)
 
@@ -46,17 +51,13 @@ def _shape_findings(document: Any, source: str) -> list[Finding]:
 
 
 def handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    source: Path = args.openapi or paths.spec_dir() / "openapi" / "effective.json"
-    try:
-        text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"{source}: cannot read the OpenAPI document: {error}") from None
-    document = parse_openapi(text, str(source), yaml_syntax=source.suffix in (".yaml", ".yml"))
+    source = args.source or str(paths.spec_dir() / "openapi" / "effective.json")
+    document = load(source, Path.cwd()).document
     try:
         html = render_html(document)
     except (AttributeError, TypeError, KeyError, ValueError):
         # the renderer trusts the OpenAPI shape; only on failure is it worth the validator's time
-        findings = _shape_findings(document, str(source))
+        findings = _shape_findings(document, source)
         if not findings:
             raise
         raise SpecError(findings) from None
