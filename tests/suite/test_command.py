@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 
@@ -25,9 +27,37 @@ def test_run_against_the_embedded_target_prints_a_verdict(tmp_path: Path, capsys
     code, _ = run("--openapi", str(FIXTURE_OPENAPI), "--reports-dir", str(tmp_path), "--max-examples", "2",
                   "-k", "unknown_server or idle_server", "--", "-p", "no:randomly", "--assert=plain")
     out = capsys.readouterr().out
-    assert code == cli.EXIT_OK, out[-1500:]
-    assert "verdict: target CONFORMS" in out
-    assert {p.name for p in tmp_path.iterdir()} >= {"junit.xml", "conformance.json", "conformance.md"}
+    # -k left most of the catalogue out: nothing failed, but that is no CONFORMS
+    assert code == cli.EXIT_INCOMPLETE, out[-1500:]
+    assert "verdict: target INCOMPLETE" in out
+    assert {p.name for p in tmp_path.iterdir()} >= {"junit.xml", "conformance.json", "conformance.md",
+                                                    "conformance.html"}
+
+
+def test_a_destination_on_the_sources_backend_leaves_the_run_incomplete_and_says_what_to_add(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The issue's case: `run --dest-hosts ref@alpha` printed CONFORMS (35 pass, 43 skip) and exited 0."""
+    code, _ = run("--dest-hosts", "ref@alpha", "--openapi", str(FIXTURE_OPENAPI), "--reports-dir", str(tmp_path),
+                  "--requirements", "SSM-START-STATUS-202,SSM-CANCEL-IDLE-400",
+                  "--", "-p", "no:randomly", "--assert=plain")
+    out = capsys.readouterr().out
+    assert code == cli.EXIT_INCOMPLETE == 4, out[-2000:]
+    assert "verdict: target INCOMPLETE" in out
+    assert "to decide: a destination host on another back end than the source servers: --dest-hosts" in out
+    report = json.loads((tmp_path / "conformance.json").read_text())
+    undecided = {u["id"]: u for u in report["undecided"]}
+    assert undecided["SSM-START-STATUS-202"]["outcome"] == "skip"
+    assert "--dest-hosts host@backend" in undecided["SSM-START-STATUS-202"]["needs"]
+    assert "SSM-CANCEL-IDLE-400" not in undecided  # decided: it held
+    # the command that repeats the run is the one the user ran, seed fixed
+    assert f"reproduce with: ssm-conformance run --dest-hosts=ref@alpha --openapi={FIXTURE_OPENAPI}" in out
+    assert f"--seed={report['seed']} -- -p no:randomly --assert=plain" in out
+    assert report["reproduce"].startswith("ssm-conformance run ")
+    # JUnit shows the undecided requirement as skipped, with what would decide it
+    junit = ET.parse(tmp_path / "junit.xml").getroot()
+    cases = {case.get("name"): case for case in junit.iter("testcase")}
+    assert "--dest-hosts" in cases["SSM-START-STATUS-202"].find("skipped").get("message")
+    assert cases["SSM-CANCEL-IDLE-400"].find("skipped") is None
 
 
 @pytest.mark.parametrize(
@@ -110,9 +140,9 @@ def test_run_without_any_checked_requirement_is_no_success(tmp_path: Path,
                         "--", "--assert=plain", "-p", "no:randomly")
     finally:
         target.stop()
-    assert code == cli.EXIT_FINDINGS
+    assert code == cli.EXIT_INCOMPLETE
     assert "no requirement was checked" in err
-    assert "NO VERDICT" in capsys.readouterr().out
+    assert "INCOMPLETE" in capsys.readouterr().out
 
 
 
@@ -123,7 +153,7 @@ def test_run_leaves_nothing_in_the_working_folder_but_the_reports(tmp_path: Path
          "-k", "generated_valid_requests and migration_cancel", "--", "-p", "no:randomly"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )
-    assert result.returncode == cli.EXIT_OK, result.stdout[-1500:] + result.stderr[-1500:]
+    assert result.returncode == cli.EXIT_INCOMPLETE, result.stdout[-1500:] + result.stderr[-1500:]
     assert "1 passed" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
 

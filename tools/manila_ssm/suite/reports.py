@@ -117,7 +117,7 @@ def terminal_lines(summary: Summary) -> list[str]:
         if result.outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.KNOWN_DEFECT):
             lines.append(f"{str(result.outcome).upper():13} {result.requirement.id}: {result.message[:160]}")
     for needed, ids in summary.judgement.by_needs().items():
-        lines.append(f"UNDECIDED     {len(ids)} requirement{'s' if len(ids) > 1 else ''} need {needed}")
+        lines.append(f"UNDECIDED     {len(ids)}, to decide: {needed}")
         lines += textwrap.wrap(", ".join(ids), width=110, initial_indent=" " * 14,
                                subsequent_indent=" " * 14, break_on_hyphens=False)
     return lines

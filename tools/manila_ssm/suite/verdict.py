@@ -93,7 +93,7 @@ REQUIREMENT_NEEDS: tuple[tuple[str, str], ...] = (
               "the target reports compatible (--dest-hosts)"),
 )
 
-NOT_SELECTED = "a run that selects it: this run left it out (--requirements / -k); run without them"
+NOT_SELECTED = "a run that selects them: this run left them out (--requirements / -k)"
 
 
 class _Result(Protocol):
