@@ -180,3 +180,24 @@ def test_the_plugin_refuses_an_unwritable_reports_folder_at_configure_time(pytes
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*--ssm-reports-dir: {blocker} is a file*"])
     assert "PASSED" not in result.stdout.str() and " passed" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "expected"),
+    [
+        (["run", "--admin-token", "admin:p", "--base-url", "http://h:1/v2/p", "--seed", "5"], {},
+         "export SSM_ADMIN_TOKEN=<your-admin-token> && ssm-conformance run --base-url=http://h:1/v2/p "
+         "--admin-token=$SSM_ADMIN_TOKEN --seed=9"),
+        # settings from the environment become flags; the token only as its variable
+        (["run", "-k", "a or b", "-n", "2", "--", "-p", "no:randomly"],
+         {"SSM_ADMIN_TOKEN": "admin:p", "SSM_DEST_HOSTS": "h@b", "SSM_SEED": "5"},
+         "ssm-conformance run --admin-token=$SSM_ADMIN_TOKEN --dest-hosts=h@b -k 'a or b' -n 2 --seed=9 "
+         "-- -p no:randomly"),
+    ],
+)
+def test_run_is_reproduced_as_the_user_ran_it(argv: list[str], environ: dict[str, str], expected: str) -> None:
+    from manila_ssm.suite.commands import reproduce
+
+    args = cli.build_parser().parse_args(argv)
+    assert reproduce(args, 9, environ) == expected
+    assert "admin:p" not in reproduce(args, 9, environ)

@@ -29,6 +29,7 @@ from manila_ssm.suite import catalogue as cat
 from manila_ssm.suite import contract as contracts
 from manila_ssm.suite.config import CONTRACTS, OPTIONS, ConfigError, check_writable
 from manila_ssm.suite.terminal import export_lines
+from manila_ssm.suite.verdict import Verdict
 
 # pytest's exit codes -> ours (pytest: 1 tests failed, 2 interrupted, 3 internal, 4 usage, 5 nothing collected)
 _EXIT = {0: EXIT_OK, 1: EXIT_FINDINGS, 2: 130, 3: EXIT_INTERNAL, 4: EXIT_USAGE, 5: EXIT_USAGE}
@@ -172,7 +173,7 @@ class _Verdict:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.verdict: Any = None
+        self.verdict: Verdict | None = None
         self.checked = False
 
     def ssm_reproduce(self, seed: int | None, environ: Mapping[str, str]) -> str:
