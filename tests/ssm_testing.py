@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import io
+import os
+import shutil
 from collections.abc import Callable, Iterable
 from os import PathLike
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
-from manila_ssm import cli
+import pytest
+
+from manila_ssm import cli, paths
 
 
 def run_cli(*argv: str | PathLike[str]) -> tuple[int, str, str]:
@@ -33,3 +38,43 @@ def without_fixture_api(app: WSGIApp) -> WSGIApp:
         return app(environ, start_response)
 
     return wrapped
+
+
+# -- What some tests need beyond `pip install -e '.[test]'`: skip with the reason and the fix, fail in CI --
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_INSTALL = "apt-get install chromium (Debian/Ubuntu; .ci/run installs it)"
+SHARED_FIX = "clone the team's shared folder beside this checkout as ../shared (.ci/run requires it)"
+
+
+def strict(variable: str) -> bool:
+    """Whether a missing prerequisite must fail rather than skip: in CI (``CI=true``) or when asked to."""
+    truthy = ("1", "true", "yes")
+    return os.environ.get(variable, "").lower() in truthy or os.environ.get("CI", "").lower() in truthy
+
+
+def missing(what: str, fix: str, variable: str) -> NoReturn:
+    """Skip for want of ``what`` (saying how to get it); fail instead where ``variable`` or CI demands it."""
+    if strict(variable):
+        pytest.fail(f"{what} is required here ({variable}=1 or CI=true): {fix}", pytrace=False)
+    pytest.skip(f"needs {what}: {fix}")
+
+
+def chromium_binary() -> str | None:
+    return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
+
+
+def require_chromium() -> str:
+    """The headless browser's path; skips (or fails, with SSM_REQUIRE_BROWSER=1 or CI=true) without one."""
+    binary = chromium_binary()
+    if binary is None:
+        missing("headless Chromium", CHROMIUM_INSTALL, "SSM_REQUIRE_BROWSER")
+    return binary  # type: ignore[return-value]
+
+
+def require_shared() -> Path:
+    """The ``../shared`` folder (upstream api-ref trees, seeds); skips (or fails in CI) without it."""
+    shared = paths.shared_dir()
+    if shared is None:
+        missing("../shared (upstream test data, not shipped)", SHARED_FIX, "SSM_REQUIRE_SHARED")
+    return shared  # type: ignore[return-value]

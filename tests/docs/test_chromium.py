@@ -24,7 +24,7 @@ import pytest
 
 from manila_ssm import paths
 from manila_ssm.docs import render_html
-from ssm_testing import run_cli
+from ssm_testing import require_chromium, run_cli
 
 EFFECTIVE = paths.spec_dir() / "openapi" / "effective.json"  # the generated contract users read
 ACTIONS = ("migration_check", "migration_start", "migration_get_progress", "migration_complete", "migration_cancel")
@@ -39,8 +39,7 @@ FLAGS = (
 
 def chromium(tmp_path: Path, url: str, *extra: str) -> tuple[str, list[str]]:
     """Run Chromium once on ``url``; its stdout and its console lines."""
-    binary = shutil.which("chromium")
-    assert binary, "Debian's chromium is needed: apt-get install chromium (.ci/run does it)"
+    binary = require_chromium()  # skips without Chromium, fails in CI
     profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
     done = subprocess.run([binary, *FLAGS, f"--user-data-dir={profile}", *extra, url],
                           capture_output=True, text=True, timeout=90, check=False)

@@ -48,13 +48,43 @@ def test_plugin_is_inert_without_conformance_tests(pytester: pytest.Pytester) ->
 def test_subset_against_the_embedded_target_reports_by_requirement(pytester: pytest.Pytester) -> None:
     result = run_suite(pytester, "--ssm-requirements=SSM-CHECK-STATUS-200,SSM-CANCEL-IDLE-400")
     result.assert_outcomes(passed=4, deselected=result.parseoutcomes()["deselected"])
-    result.stdout.fnmatch_lines(["*Using --ssm-seed=*", "*verdict: target CONFORMS*"])
+    # the rest of the catalogue was not selected: the two hold, but the target cannot be said to conform
+    result.stdout.fnmatch_lines(["*UNDECIDED*to decide: a run that selects them*", "*Using --ssm-seed=*",
+                                 "*verdict: target INCOMPLETE (* pass, * not-run)*"])
     report = json.loads((pytester.path / "reports" / "conformance.json").read_text())
     outcomes = {r["id"]: r["outcome"] for r in report["requirements"]}
     assert outcomes["SSM-CHECK-STATUS-200"] == "pass"
     assert outcomes["SSM-CANCEL-IDLE-400"] == "pass"
     assert outcomes["SSM-CHECK-FUZZ-POSITIVE"] == "not-run"
+    assert report["verdict"] == "incomplete" and report["exit_code"] == 4
+    assert {u["id"] for u in report["undecided"]} == {i for i, o in outcomes.items() if o == "not-run"}
     assert "| `SSM-CHECK-STATUS-200` | pass |" in (pytester.path / "reports" / "conformance.md").read_text()
+    assert sorted(p.name for p in (pytester.path / "reports").iterdir()) == [
+        "conformance.html", "conformance.json", "conformance.md", "junit.xml"]
+
+
+def test_a_requirement_declared_but_never_decided_is_not_run_and_the_run_incomplete(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_declares="""
+import pytest
+
+@pytest.mark.ssm_requirement("SSM-CANCEL-IDLE-400", "status:migration_check")
+def test_checks_only_one(ssm):
+    server = ssm.idle_server()
+    ssm.error("SSM-CANCEL-IDLE-400", "migration_cancel", ssm.action(server, "migration_cancel"), 400)
+""")
+    result = pytester.runpytest_inprocess("-p", "no:randomly", "--assert=plain", f"--ssm-openapi={FIXTURE_OPENAPI}",
+                                          f"--ssm-reports-dir={pytester.path / 'reports'}",
+                                          "--ssm-requirements=SSM-CANCEL-IDLE-400,SSM-CHECK-STATUS-200")
+    result.assert_outcomes(passed=1)
+    report = json.loads((pytester.path / "reports" / "conformance.json").read_text())
+    by_id = {r["id"]: r for r in report["requirements"]}
+    assert by_id["SSM-CANCEL-IDLE-400"]["outcome"] == "pass"
+    status = by_id["SSM-CHECK-STATUS-200"]
+    assert status["outcome"] == "not-run"
+    assert status["results"][0]["message"] == "declared by the test, which ended without deciding it"
+    undecided = {u["id"]: u["needs"] for u in report["undecided"]}
+    assert "declare it but ended without deciding it" in undecided["SSM-CHECK-STATUS-200"]
+    assert report["verdict"] == "incomplete"
 
 
 def test_unknown_requirement_id_is_a_usage_error(pytester: pytest.Pytester) -> None:
@@ -164,9 +194,10 @@ def test_every_requirement_is_checked_by_some_conformance_test(pytester: pytest.
         (["conformance", f"--ssm-admin-token={ADMIN}", f"--ssm-member-token={MEMBER}"], {},
          "export SSM_ADMIN_TOKEN=<your-admin-token> && export SSM_MEMBER_TOKEN=<your-member-token> && "
          "pytest conformance --ssm-admin-token=$SSM_ADMIN_TOKEN --ssm-member-token=$SSM_MEMBER_TOKEN --ssm-seed=7"),
-        (["conformance", "--ssm-admin-token", ADMIN], {"SSM_MEMBER_TOKEN": "set"},
+        # settings from SSM_* variables become flags; secrets only as their variable
+        (["conformance", "--ssm-admin-token", ADMIN], {"SSM_MEMBER_TOKEN": "set", "SSM_DEST_HOSTS": "h@b c@d"},
          "export SSM_ADMIN_TOKEN=<your-admin-token> && pytest conformance --ssm-admin-token=$SSM_ADMIN_TOKEN "
-         "--ssm-seed=7"),
+         "--ssm-member-token=$SSM_MEMBER_TOKEN --ssm-dest-hosts='h@b c@d' --ssm-seed=7"),
     ],
 )
 def test_reproduce_command_fixes_the_seed_and_leaves_tokens_out(args, environ, expected) -> None:
@@ -174,7 +205,8 @@ def test_reproduce_command_fixes_the_seed_and_leaves_tokens_out(args, environ, e
 
     from manila_ssm.suite.terminal import reproduce_command
 
-    config = SimpleNamespace(invocation_params=SimpleNamespace(args=args))
+    config = SimpleNamespace(invocation_params=SimpleNamespace(args=args),
+                             pluginmanager=SimpleNamespace(get_plugins=lambda: []))
     command = reproduce_command(config, 7, environ)  # type: ignore[arg-type]
     assert command == expected
     assert ADMIN not in command and MEMBER not in command

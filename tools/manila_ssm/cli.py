@@ -18,6 +18,7 @@ from typing import NoReturn, TextIO
 
 from manila_ssm.cli_support import (  # re-exported: tests and scripts read the codes here
     EXIT_FINDINGS,
+    EXIT_INCOMPLETE,
     EXIT_INTERNAL,
     EXIT_OK,
     EXIT_USAGE,
@@ -58,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Conformance suite and spec toolkit for OpenStack Manila's "
             "Share Server Migration API."
         ),
-        epilog="Exit codes: 0 ok, 1 findings or failed requirements, 2 usage or input error, 3 bug.",
+        epilog=("Exit codes: 0 ok, 1 findings or failed requirements, 2 usage or input error, 3 bug, "
+                "4 conformance run INCOMPLETE (some requirement undecided; the run says what would decide it)."),
     )
     top = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     spec_parser = top.add_parser("spec", help="build, check, compare and render the contract")

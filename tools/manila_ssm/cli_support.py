@@ -4,7 +4,9 @@ The command modules (``*/commands.py``) are imported by :mod:`manila_ssm.cli`;
 keeping their common vocabulary here means none of them imports the CLI back.
 
 Exit codes: 0 success, 1 findings or failed requirements, 2 usage or input
-error, 3 an internal error (a bug: please report it).
+error, 3 an internal error (a bug: please report it), 4 a conformance run that
+is INCOMPLETE (nothing failed, but some requirement that applies was not
+decided; the run says what would decide it).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_INCOMPLETE = 4
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 

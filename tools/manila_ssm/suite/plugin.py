@@ -18,7 +18,7 @@ import pytest
 
 from manila_ssm.suite import catalogue as cat
 from manila_ssm.suite import contract as contracts
-from manila_ssm.suite import reports
+from manila_ssm.suite import report_files, reports
 from manila_ssm.suite.checks import Verifier
 from manila_ssm.suite.config import OPTIONS, ConfigError, SuiteConfig, check_writable, resolve
 from manila_ssm.suite.fixtures import Conformance
@@ -198,13 +198,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if missing and error is not None:
         if isinstance(error, RequirementFailure):
             outcome, message = Outcome.SKIP, f"not reached: the test stopped at {error.requirement}"
-        elif call.excinfo.errisinstance(pytest.skip.Exception) or hasattr(report, "wasxfail"):
+        elif call.excinfo.errisinstance(pytest.xfail.Exception):
+            outcome, message = Outcome.SKIP, f"not reached: the test stopped at {getattr(error, 'msg', error)}"
+        elif call.excinfo.errisinstance(pytest.skip.Exception):
             outcome, message = Outcome.SKIP, str(getattr(error, "msg", error))
         elif isinstance(error, (UnsafeServer, TargetUnreachable)):
             outcome, message = Outcome.ERROR, str(error)
         else:
             outcome, message = Outcome.ERROR, f"suite or transport error: {type(error).__name__}: {error}"[:500]
         records += [Record(r, outcome, item.nodeid, message) for r in missing]
+    elif missing:  # the test ended normally yet never decided these: say so, never let them pass silently
+        records += [Record(r, Outcome.NOT_RUN, item.nodeid, "declared by the test, which ended without deciding it")
+                    for r in missing]
     report.user_properties.append((REQUIREMENTS_PROPERTY, " ".join(declared)))
     # pytest's JUnit XML takes properties from the teardown report, which copies the item's list.
     item.user_properties.append((REQUIREMENTS_PROPERTY, " ".join(declared)))
@@ -230,6 +235,7 @@ class _Collector:
                         tests.append(report.nodeid)
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own JUnit writer, should --junitxml name the same file
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     state = config.stash.get(STATE, None)
@@ -255,7 +261,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         http_seconds=state.session.admin.stats.seconds if state.session else 0.0,
     )
     try:
-        state.written = reports.write_all(Path(state.config.reports_dir), summary, context)
+        state.written = report_files.write_all(Path(state.config.reports_dir), summary, context)
     except OSError as error:
         print(f"manila-ssm: cannot write reports to {state.config.reports_dir}: {error.strerror}", file=sys.stderr)
 

@@ -1,23 +1,23 @@
 """Reports by requirement: a JSON document, a Markdown page with the action matrix, terminal lines.
 
 Input is the catalogue and the records the tests produced; the functions here
-are pure except :func:`write_all`. JUnit XML is pytest's own ``--junitxml``
-(each test carries its requirement ids as a property there).
+are pure (``report_files`` writes them, with the HTML and JUnit reports). The
+verdict is :mod:`manila_ssm.suite.verdict`'s.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from manila_ssm import jsonio
 from manila_ssm.suite.catalogue import Catalogue, Requirement
 from manila_ssm.suite.contract import ACTIONS, SHORT
 from manila_ssm.suite.outcomes import Outcome, Record, worst
+from manila_ssm.suite.verdict import DECIDED, Judgement, Verdict, judge
 
 _SYMBOL = {
     Outcome.PASS: "pass", Outcome.FAIL: "**FAIL**", Outcome.SKIP: "skip", Outcome.KNOWN_DEFECT: "defect",
@@ -34,6 +34,10 @@ class RequirementResult:
     by_action: Mapping[str, Outcome]
 
     @property
+    def requirement_id(self) -> str:
+        return self.requirement.id
+
+    @property
     def message(self) -> str:
         for record in self.records:
             if record.outcome == self.outcome and record.message:
@@ -45,15 +49,16 @@ class RequirementResult:
 class Summary:
     results: tuple[RequirementResult, ...]
     counts: Mapping[str, int] = field(default_factory=dict)
+    judgement: Judgement = field(default_factory=lambda: judge(()))
 
     @property
-    def holds(self) -> bool:
-        """Every requirement that was decided holds: nothing failed, nothing errored."""
-        return not any(r.outcome in (Outcome.FAIL, Outcome.ERROR) for r in self.results)
+    def verdict(self) -> Verdict:
+        return self.judgement.verdict
 
     @property
     def checked(self) -> bool:
-        return any(r.outcome in (Outcome.PASS, Outcome.KNOWN_DEFECT) for r in self.results)
+        """At least one requirement was decided (held, failed, or is a known defect)."""
+        return any(r.outcome in DECIDED for r in self.results)
 
     def with_outcome(self, outcome: Outcome) -> list[RequirementResult]:
         return [r for r in self.results if r.outcome == outcome]
@@ -87,15 +92,23 @@ def summarise(catalogue: Catalogue, records: Iterable[Record], tests: Mapping[st
             requirement, worst(r.outcome for r in mine), tuple(mine), tuple(tests.get(requirement.id, ())), by_action,
         ))
     counts = Counter(str(r.outcome) for r in results)
-    return Summary(tuple(results), {str(o): counts.get(str(o), 0) for o in Outcome})
+    return Summary(tuple(results), {str(o): counts.get(str(o), 0) for o in Outcome}, judge(results))
+
+
+def counts_text(summary: Summary) -> str:
+    return ", ".join(f"{n} {name}" for name, n in summary.counts.items() if n)
 
 
 def verdict_line(summary: Summary) -> str:
-    counts = ", ".join(f"{n} {name}" for name, n in summary.counts.items() if n)
-    if summary.holds and not summary.checked:
-        return f"verdict: NO VERDICT, no requirement was checked ({counts})"
-    word = "CONFORMS" if summary.holds else "DOES NOT CONFORM"
-    return f"verdict: target {word} ({counts})"
+    judgement = summary.judgement
+    line = f"verdict: target {judgement.verdict.title} ({counts_text(summary)})"
+    if judgement.verdict == Verdict.INCOMPLETE:
+        decided = "no requirement was decided" if not summary.checked else \
+            f"{len(judgement.undecided)} of {len(summary.results)} requirements undecided"
+        line += f": {decided}; see what would decide them above"
+    elif judgement.verdict == Verdict.DOES_NOT_CONFORM and judgement.undecided:
+        line += f"; {len(judgement.undecided)} more undecided"
+    return line
 
 
 def terminal_lines(summary: Summary) -> list[str]:
@@ -103,6 +116,10 @@ def terminal_lines(summary: Summary) -> list[str]:
     for result in summary.results:
         if result.outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.KNOWN_DEFECT):
             lines.append(f"{str(result.outcome).upper():13} {result.requirement.id}: {result.message[:160]}")
+    for needed, ids in summary.judgement.by_needs().items():
+        lines.append(f"UNDECIDED     {len(ids)}, to decide: {needed}")
+        lines += textwrap.wrap(", ".join(ids), width=110, initial_indent=" " * 14,
+                               subsequent_indent=" " * 14, break_on_hyphens=False)
     return lines
 
 
@@ -110,7 +127,9 @@ def to_json(summary: Summary, context: Context) -> dict[str, Any]:
     return {
         "tool": "manila-ssm-conformance",
         "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "verdict": ("pass" if summary.checked else "none") if summary.holds else "fail",
+        "verdict": str(summary.verdict),
+        "verdict_meaning": summary.verdict.meaning,
+        "exit_code": summary.verdict.exit_code,
         "counts": dict(summary.counts),
         "target": context.target,
         "contract": context.contract,
@@ -121,6 +140,7 @@ def to_json(summary: Summary, context: Context) -> dict[str, Any]:
         "requests": context.requests,
         "http_s": round(context.http_seconds, 3),
         "configuration": dict(context.config),
+        "undecided": [item.to_dict() for item in summary.judgement.undecided],
         "requirements": [
             {
                 "id": r.requirement.id,
@@ -161,10 +181,20 @@ def to_markdown(summary: Summary, context: Context) -> str:
         "",
         f"**{verdict_line(summary)}**",
         "",
+        f"{summary.verdict.title}: {summary.verdict.meaning}.",
+        "",
         f"- target: `{context.target}` (maximum microversion {context.max_version or 'unknown'})",
         f"- contract: `{context.contract}`",
         f"- seed: `{context.seed}`; reproduce with `{context.command}`",
         "",
+    ]
+    groups = summary.judgement.by_needs()
+    if groups:
+        lines += ["## Undecided: what would decide them", ""]
+        for needed, ids in groups.items():
+            lines += [f"- **{needed}**: " + ", ".join(f"`{i}`" for i in ids)]
+        lines.append("")
+    lines += [
         "## Requirements by action",
         "",
         "| requirement | " + " | ".join(SHORT[a].lower() for a in ACTIONS) + " | overall |",
@@ -176,8 +206,8 @@ def to_markdown(summary: Summary, context: Context) -> str:
     lines += ["", "## Details", ""]
     for result in summary.results:
         req = result.requirement
-        if result.outcome in (Outcome.PASS, Outcome.NOT_RUN):
-            continue
+        if result.outcome in (Outcome.PASS, Outcome.NOT_RUN, Outcome.SKIP):
+            continue  # skips and not-run are listed above by what would decide them
         lines += [f"### `{req.id}`: {result.outcome}", "", f"{req.statement}. Source: {req.source}.", ""]
         if result.message:
             lines += [f"> {result.message}", ""]
@@ -190,12 +220,3 @@ def to_markdown(summary: Summary, context: Context) -> str:
         tests = "<br>".join(f"`{t}`" for t in result.tests) or "(none run)"
         lines.append(f"| `{req.id}` | {req.statement} | {req.source} | {tests} |")
     return "\n".join(lines) + "\n"
-
-
-def write_all(directory: Path, summary: Summary, context: Context) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    json_path = directory / "conformance.json"
-    jsonio.write(json_path, to_json(summary, context))
-    markdown_path = directory / "conformance.md"
-    markdown_path.write_text(to_markdown(summary, context), encoding="utf-8")
-    return [json_path, markdown_path]
