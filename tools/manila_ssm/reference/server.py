@@ -13,6 +13,7 @@ a fixed pool of ``threads`` runs the application; beyond
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import tempfile
@@ -24,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from waitress.channel import HTTPChannel
+from waitress.channel import ClientDisconnected, HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
 from waitress.task import WSGITask
@@ -57,6 +58,13 @@ class _Task(WSGITask):
         # connection without answering (broken variants) finds the socket there
         environ["werkzeug.socket"] = self.channel.socket
         return environ
+
+    def execute(self) -> None:
+        try:
+            super().execute()
+        except (ConnectionResetError, BrokenPipeError) as error:
+            # the connection is gone (a variant dropped it, or the client left): nothing to answer, no traceback
+            raise ClientDisconnected(str(error)) from None
 
 
 class _Parser(HTTPRequestParser):
@@ -96,6 +104,24 @@ class _Channel(HTTPChannel):
 
 class _Server(TcpWSGIServer):
     channel_class = _Channel
+
+    def maintenance(self, now: float) -> None:
+        # a copy: application threads may close channels while the I/O thread walks them
+        cutoff = now - self.adj.channel_timeout
+        for channel in list(self.active_channels.values()):
+            if not channel.requests and channel.last_activity < cutoff:
+                channel.will_close = True
+
+    def pull_trigger(self) -> None:
+        # stopped: a request that outlived the server has nobody left to wake, and the trigger's
+        # descriptor number may belong to another file by now
+        if not self.trigger._closed:
+            with contextlib.suppress(OSError):
+                super().pull_trigger()
+
+    def handle_error(self) -> None:
+        # wasyncore's default closes the listening socket: one failed accept must not end the server
+        self.logger.warning("reference target: error in the listening socket's handler", exc_info=True)
 
 
 def seed(db: store.Store, config: TargetConfig) -> None:
@@ -167,8 +193,16 @@ class ReferenceTarget:
             return
         self._stopped = True
         server = self._server
-        # the I/O loop ends when its socket map is empty; closing must happen on its own thread
-        server.trigger.pull_trigger(lambda: [channel.close() for channel in list(server._map.values())])
+
+        def close_all() -> None:
+            for channel in list(server._map.values()):
+                channel.close()
+
+        # the I/O loop ends when its socket map is empty; closing belongs on its own thread
+        try:
+            server.trigger.pull_trigger(close_all)
+        except OSError:
+            close_all()  # the trigger is gone already: the loop notices the empty map within a second
         self._thread.join(timeout=5)
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
         self._worker.stop()
