@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -131,3 +132,29 @@ def test_idle_connections_cost_no_thread_and_new_clients_queue() -> None:
         finally:
             for sock in idle:
                 sock.close()
+
+
+def test_beyond_the_queue_an_overloaded_target_sheds_load_with_a_manila_503() -> None:
+    release = threading.Event()
+
+    def blocking(app: Any) -> Any:
+        def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+            if environ["PATH_INFO"] == "/v2/":
+                release.wait(10)
+            return app(environ, start_response)
+        return wrapped
+
+    with ReferenceTarget.start(wrap=blocking, limits=Limits(threads=1, queue=1)) as target:
+        busy = [socket.create_connection((target.host, target.port), timeout=10) for _ in range(2)]
+        try:
+            for sock in busy:  # one runs (and blocks), one waits in the queue
+                sock.sendall(f"GET /v2/ HTTP/1.1\r\nHost: t\r\nX-Auth-Token: {ADMIN_TOKEN}\r\n\r\n".encode())
+                time.sleep(0.2)
+            shed = requests.get(f"{target.base_url}/", timeout=5)
+            assert shed.status_code == 503 and shed.headers["Retry-After"] == "1"
+            assert shed.json()["serviceUnavailable"]["code"] == 503
+        finally:
+            release.set()
+            for sock in busy:
+                sock.close()
+        assert requests.get(f"{target.base_url}/", timeout=5).status_code == 300  # answering normally again

@@ -7,13 +7,15 @@ app (``wrap=``) to build deliberately broken variants.
 The HTTP layer is waitress (chosen by measurement, see the README): one I/O
 thread reads whole requests without blocking, so a stalled or endless body
 costs a buffer rather than a thread and is dropped after ``read_timeout``;
-a fixed pool of ``threads`` runs the application; beyond
+a fixed pool of ``threads`` runs the application; more than ``queue``
+requests waiting for a thread get a quick 503 in Manila's fault shape; beyond
 ``connection_limit`` open connections new ones wait in the listen backlog.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import shutil
 import tempfile
@@ -28,8 +30,8 @@ from typing import Any
 from waitress.channel import ClientDisconnected, HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
-from waitress.task import WSGITask
-from waitress.utilities import BadRequest, ServerNotImplemented
+from waitress.task import ThreadedTaskDispatcher, WSGITask
+from waitress.utilities import BadRequest, Error, ServerNotImplemented
 
 from manila_ssm.reference import store
 from manila_ssm.reference.app import MAX_BODY, TargetApp, WSGIApp
@@ -46,9 +48,44 @@ class Limits:
     connection_limit: int = 256  # open connections; more wait in the kernel's listen backlog
     backlog: int = 1024
     read_timeout: int = 30  # seconds of silence before a half-sent request is dropped (whole seconds)
+    queue: int = 64  # complete requests waiting for a thread; beyond it, a quick 503 (load shedding)
     # Far above Manila's 112 KiB limit, so the application's own 413 answers ordinary oversize
     # bodies; this one only caps what a body that never ends may buffer.
     max_body: int = 8 * MAX_BODY
+
+
+class _Overloaded(Error):
+    """A 503 in Manila's fault shape, answered without running the application."""
+
+    code = 503
+    reason = "Service Unavailable"
+
+    def to_response(self, ident: str | None = None) -> tuple[str, list[tuple[str, str]], bytes]:
+        body = {"serviceUnavailable": {"code": 503, "message": self.body}}
+        headers = [("Content-Type", "application/json"), ("Retry-After", "1")]
+        return f"{self.code} {self.reason}", headers, json.dumps(body).encode()
+
+
+class _Dispatcher(ThreadedTaskDispatcher):
+    """Waitress' thread pool, with a bounded queue: an overloaded target says so at once.
+
+    The 503 is written by the I/O thread (through the trigger, once the
+    channel's locks are released), so it needs no free application thread.
+    """
+
+    def __init__(self, threads: int, queue: int) -> None:
+        super().__init__()
+        self.max_queue = queue
+        self.trigger: Any = None
+        self.set_thread_count(threads)
+
+    def add_task(self, task: Any) -> None:
+        requests = getattr(task, "requests", None)
+        if requests and self.trigger is not None and len(self.queue) >= self.max_queue:
+            requests[0].error = _Overloaded("The reference target is overloaded; retry the request later.")
+            self.trigger.pull_trigger(task.service)
+            return
+        super().add_task(task)
 
 
 class _Task(WSGITask):
@@ -134,12 +171,16 @@ def seed(db: store.Store, config: TargetConfig) -> None:
 
 
 def _http_server(app: WSGIApp, host: str, port: int, limits: Limits) -> _Server:
-    return _Server(app, host=host, port=port, threads=limits.threads, connection_limit=limits.connection_limit,
-                   backlog=limits.backlog, channel_timeout=limits.read_timeout,
-                   cleanup_interval=max(1, min(30, limits.read_timeout // 2)),
-                   max_request_body_size=limits.max_body, ident="manila-ssm-reference",
-                   asyncore_use_poll=True,  # select() fails beyond 1024 descriptors
-                   clear_untrusted_proxy_headers=False)
+    dispatcher = _Dispatcher(limits.threads, limits.queue)
+    server = _Server(app, host=host, port=port, dispatcher=dispatcher,
+                     threads=limits.threads, connection_limit=limits.connection_limit,
+                     backlog=limits.backlog, channel_timeout=limits.read_timeout,
+                     cleanup_interval=max(1, min(30, limits.read_timeout // 2)),
+                     max_request_body_size=limits.max_body, ident="manila-ssm-reference",
+                     asyncore_use_poll=True,  # select() fails beyond 1024 descriptors
+                     clear_untrusted_proxy_headers=False)
+    dispatcher.trigger = server.trigger
+    return server
 
 
 class ReferenceTarget:
