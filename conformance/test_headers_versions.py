@@ -98,4 +98,5 @@ def test_version_discovery_announces_257(ssm) -> None:
     ok = bool(version) and tuple(int(p) for p in version.split(".")) >= (2, 57)
     exchange = ssm.admin.request("GET", f"{ssm.admin.endpoint.root}/v2/", version=None)
     ssm.verify.require("SSM-DISCOVERY-MAX-VERSION", ok,
-                       f"GET /v2/ announces maximum version {version!r}, below 2.57 or none", exchange)
+                       f"GET /v2/ announces maximum version {version!r}, below 2.57 or none"
+                       + (f"; {exchange.error}" if exchange.error else ""), exchange)

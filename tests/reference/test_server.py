@@ -45,6 +45,8 @@ def test_stop_releases_the_port_and_the_state() -> None:
 @pytest.mark.parametrize(("argv", "fragment"), [
     (["serve", "--port", "70000"], "--port 70000 is not a port number"),
     (["serve", "--config", "/nonexistent/target.yaml"], "cannot read the configuration"),
+    (["serve", "--threads", "0"], "--threads 0 must be at least 1"),
+    (["serve", "--read-timeout", "-1"], "--read-timeout -1 must be at least 1"),
 ])
 def test_serve_usage_errors_exit_2(argv: list[str], fragment: str) -> None:
     out, err = io.StringIO(), io.StringIO()

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from manila_ssm.cli_support import EXIT_OK, CommandGroups, UsageError
 from manila_ssm.reference.config import TargetConfig
-from manila_ssm.reference.server import ReferenceTarget
+from manila_ssm.reference.server import Limits, ReferenceTarget
 
 
 def register(groups: CommandGroups) -> None:
@@ -26,17 +26,29 @@ def register(groups: CommandGroups) -> None:
     parser.add_argument("--port", type=int, default=8786, help="port; 0 picks a free one (default: %(default)s)")
     parser.add_argument("--db", metavar="PATH", help="SQLite file that keeps the state across restarts "
                         "(default: the configuration's `database`, else a temporary file)")
+    defaults = Limits()
+    parser.add_argument("--threads", type=int, default=defaults.threads,
+                        help="threads that run requests (default: %(default)s)")
+    parser.add_argument("--connection-limit", type=int, default=defaults.connection_limit,
+                        help="open connections; more wait in the listen backlog (default: %(default)s)")
+    parser.add_argument("--read-timeout", type=int, default=defaults.read_timeout,
+                        help="seconds a client may stay silent before its connection is dropped (default: %(default)s)")
     parser.set_defaults(handler=serve)
 
 
 def serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port} is not a port number; use 0..65535")
+    for flag, value in (("--threads", args.threads), ("--connection-limit", args.connection_limit),
+                        ("--read-timeout", args.read_timeout)):
+        if value < 1:
+            raise UsageError(f"{flag} {value} must be at least 1")
+    limits = Limits(threads=args.threads, connection_limit=args.connection_limit, read_timeout=args.read_timeout)
     config = TargetConfig.load(args.config) if args.config else TargetConfig.default()
     if args.db:
         config = dataclasses.replace(config, database=Path(args.db))
     try:
-        target = ReferenceTarget.start(config, host=args.host, port=args.port)
+        target = ReferenceTarget.start(config, host=args.host, port=args.port, limits=limits)
     except OSError as error:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}; "
                          "pick another --port (0 for any free one)") from None

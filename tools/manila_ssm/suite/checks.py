@@ -97,6 +97,7 @@ class Verifier:
         if defect is not None and upstream_defect(exchange, action) == defect.id:
             self.known_defect(requirement, exchange, action)
         message = f"expected {_codes(codes)}, got {exchange.status}"
+        message += f"; {exchange.error}" if exchange.error else ""  # e.g. a success whose body is invalid JSON
         if 200 <= exchange.status < 300 and all(200 <= c < 300 for c in codes):
             # Another success code: the action did succeed, so the scenario goes on and checks the rest.
             self.defer(requirement, message, exchange, action)

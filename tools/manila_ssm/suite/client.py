@@ -2,7 +2,10 @@
 
 Every call returns an :class:`Exchange` rather than raising: a target that
 hangs, resets the connection or answers garbage becomes an exchange with no
-status (or an unparsable body) that a check then fails under its requirement.
+status (or an unparsable body, named in ``error``) that a check then fails
+under its requirement. One exception to that: an operation that timed out a
+few times in a row is not sent again (:class:`Breaker`), so a target that
+stopped answering costs seconds, not one timeout per remaining request.
 Secrets are redacted here, when the exchange is recorded, so nothing later can
 leak them.
 """
@@ -10,6 +13,7 @@ leak them.
 from __future__ import annotations
 
 import json as jsonlib
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -35,6 +39,65 @@ _KEPT_RESPONSE_HEADERS = frozenset(
      REQUEST_ID_HEADER, "x-openstack-request-id"}
 )
 NOT_SET: Any = object()
+# Consecutive timeouts after which an operation is not sent again.
+PATIENCE = 2
+_ID_SEGMENT = re.compile(r"^(?=.*\d)[0-9a-fA-F-]{8,}$")
+
+
+class TargetUnreachable(RuntimeError):
+    """No answer at all from the target: every test is an error of the transport, not a failure."""
+
+
+class TargetStoppedAnswering(TargetUnreachable):
+    """An operation timed out repeatedly; its remaining requirements are errors, not failures."""
+
+
+class Breaker:
+    """Counts consecutive timeouts per operation and stops sending one that keeps timing out.
+
+    Shared by the admin and member clients of a run: a target that stopped
+    answering ``migration_get_progress`` stopped for everyone.
+    """
+
+    def __init__(self, patience: int = PATIENCE) -> None:
+        self.patience = patience
+        self._timeouts: dict[str, int] = {}
+        self._stopped: dict[str, str] = {}
+
+    def check(self, operation: str) -> None:
+        """Raise :class:`TargetStoppedAnswering` when ``operation`` is no longer sent."""
+        if operation in self._stopped:
+            raise TargetStoppedAnswering(self._stopped[operation])
+
+    def record(self, operation: str, exchange: Exchange, timed_out: bool, patience: int | None = None) -> None:
+        if not timed_out:
+            self._timeouts.pop(operation, None)
+            return
+        count = self._timeouts.get(operation, 0) + 1
+        self._timeouts[operation] = count
+        if count >= (patience or self.patience):
+            times = "once" if count == 1 else f"{count} times in a row"
+            self._stopped[operation] = (
+                f"the target stopped answering {operation}: {exchange.error} ({times}; last "
+                f"{exchange.method} {exchange.url}); its remaining requests are not sent")
+            self.check(operation)
+
+
+def operation_of(method: str, url: str, data: bytes | None) -> str:
+    """A name for what a request does: the action a body names, else its method and path shape."""
+    path = urlsplit(url).path
+    if method == "POST" and path.endswith("/action"):
+        try:
+            body = jsonlib.loads(data or b"")
+        except (ValueError, RecursionError):
+            body = None
+        if isinstance(body, dict) and len(body) == 1:
+            name = next(iter(body))
+            if isinstance(name, str) and re.fullmatch(r"[a-z_]{1,40}", name):
+                return name
+        return "share server actions"
+    shape = "/".join("{id}" if _ID_SEGMENT.match(part) else part for part in path.split("/"))
+    return f"{method} {shape}"
 
 
 @dataclass(slots=True)
@@ -110,13 +173,15 @@ class ManilaClient:
         redactor: Redactor,
         session: requests.Session | None = None,
         stats: TransportStats | None = None,
+        breaker: Breaker | None = None,
     ) -> None:
         self.stats = stats or TransportStats()
+        self.breaker = breaker or Breaker()
         self.endpoint = endpoint
         self.token = token
         self.timeout = timeout
         self.redactor = redactor
-        self._session = session or requests.Session()
+        self._session = session or _session_for(endpoint.root)
 
     def close(self) -> None:
         self._session.close()
@@ -182,17 +247,30 @@ class ManilaClient:
         return self.send(method, url, headers, data)
 
     def send(self, method: str, url: str, headers: Mapping[str, str], data: bytes | None,
-             on_response: Callable[[requests.Response], None] | None = None) -> Exchange:
-        """Send as given; ``on_response`` sees the raw response (for schemathesis' own checks)."""
+             on_response: Callable[[requests.Response], None] | None = None, *,
+             operation: str | None = None, patience: int | None = None) -> Exchange:
+        """Send as given; ``on_response`` sees the raw response (for schemathesis' own checks).
+
+        ``operation`` names what is sent (default: from the body and path) for
+        the breaker; ``patience`` overrides how many timeouts in a row stop it
+        (fuzzing stops at the first). Raises :class:`TargetStoppedAnswering`
+        when the operation is, or has just been, given up.
+        """
+        operation = operation or operation_of(method, url, data)
+        self.breaker.check(operation)
         started = time.monotonic()
+        timed_out: list[bool] = []
         try:
-            return self._send(method, url, headers, data, started, on_response)
+            exchange = self._send(method, url, headers, data, started, on_response, timed_out)
         finally:
             self.stats.requests += 1
             self.stats.seconds += time.monotonic() - started
+        self.breaker.record(operation, exchange, bool(timed_out), patience)
+        return exchange
 
     def _send(self, method: str, url: str, headers: Mapping[str, str], data: bytes | None,
-              started: float, on_response: Callable[[requests.Response], None] | None) -> Exchange:
+              started: float, on_response: Callable[[requests.Response], None] | None,
+              timed_out: list[bool]) -> Exchange:
         request_text = self.redactor.text((data or b"").decode("utf-8", "replace"))[:_EXCERPT]
         recorded_headers = self.redactor.headers(headers)
         recorded_url = self.redactor.text(url)
@@ -202,6 +280,7 @@ class ManilaClient:
             if on_response is not None:
                 on_response(response)
         except requests.Timeout:
+            timed_out.append(True)
             return _no_answer(method, recorded_url, recorded_headers, request_text, started,
                               f"no answer within the {self.timeout:g} s request timeout")
         except requests.RequestException as error:
@@ -211,12 +290,12 @@ class ManilaClient:
             return _no_answer(method, recorded_url, recorded_headers, request_text, started,
                               f"transport error: {type(error).__name__}: {reason}")
         text = self.redactor.text(raw.decode("utf-8", "replace"))
-        parsed, parsed_ok = None, False
+        parsed, parsed_ok, problem = None, False, None
         if raw.strip():
             try:
                 parsed, parsed_ok = jsonlib.loads(text), True
-            except ValueError:
-                pass
+            except (ValueError, RecursionError) as error:
+                problem = _invalid_json(response, text, error)
         return Exchange(
             method=method,
             url=recorded_url,
@@ -227,8 +306,35 @@ class ManilaClient:
             response_body=text[:_EXCERPT],
             json=parsed,
             json_ok=parsed_ok,
+            error=problem,
             elapsed=time.monotonic() - started,
         )
+
+
+def _invalid_json(response: requests.Response, text: str, error: Exception) -> str | None:
+    """Name a body that should be JSON and is not: a success, or any answer that says JSON."""
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if not (200 <= response.status_code < 300 or content_type == "application/json"):
+        return None  # plain-text and HTML errors are the fault checks' business
+    excerpt = text[:120] + ("..." if len(text) > 120 else "")
+    reason = str(error).split(":")[0] if isinstance(error, ValueError) else "nested too deeply"
+    return f"the {response.status_code} answer's body is invalid JSON ({reason}): {excerpt!r}"
+
+
+def _session_for(root: str) -> requests.Session:
+    """A session that reads the environment once, not on every request.
+
+    With ``trust_env`` requests looks up proxies, ``no_proxy``, the CA bundle
+    and ``~/.netrc`` for each call (a fifth of the suite's client CPU); the
+    same settings are taken here once, for the target's root URL.
+    """
+    session = requests.Session()
+    session.proxies.update(requests.utils.get_environ_proxies(root))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False
+    return session
 
 
 def _no_answer(

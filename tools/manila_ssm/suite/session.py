@@ -8,12 +8,22 @@ or sends a request.
 from __future__ import annotations
 
 import contextlib
+import signal
+import threading
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 from manila_ssm.suite import catalogue as cat
 from manila_ssm.suite import contract as contracts
-from manila_ssm.suite.client import Endpoint, ManilaClient, Redactor, TransportStats
+from manila_ssm.suite.client import (
+    Breaker,
+    Endpoint,
+    ManilaClient,
+    Redactor,
+    TargetUnreachable,
+    TransportStats,
+)
 from manila_ssm.suite.config import MIN_VERSION, ConfigError, SuiteConfig, version_key
 from manila_ssm.suite.servers import FIXTURE_PREFIX, ServerPool, backend_of
 from manila_ssm.suite.waits import Poller, Progress, WaitClock
@@ -22,10 +32,6 @@ from manila_ssm.suite.waits import Poller, Progress, WaitClock
 REFERENCE_ADMIN_TOKEN = "admin:ad000000000000000000000000000001"
 REFERENCE_MEMBER_TOKEN = "demo:de000000000000000000000000000002"
 REFERENCE_PROJECT = "ad000000000000000000000000000001"
-
-
-class TargetUnreachable(RuntimeError):
-    """No answer at all from the target: every test is an error of the transport, not a failure."""
 
 
 @dataclass
@@ -43,11 +49,15 @@ class SuiteSession:
     clock: WaitClock = field(default_factory=WaitClock)
     progress: Progress | None = None
     _target: Any = None
+    _previous_sigterm: Any = None
 
     def poller(self, timeout: float | None = None) -> Poller:
         return Poller(timeout or self.config.wait_timeout, self.clock, self.progress)
 
     def close(self) -> None:
+        if self._previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, self._previous_sigterm)
+            self._previous_sigterm = None
         for client in (self.admin, self.member):
             if client is not None:
                 client.close()
@@ -71,10 +81,11 @@ def start(config: SuiteConfig, contract: contracts.Contract, progress: Progress 
     else:
         endpoint = config.endpoint()
     redactor = Redactor((admin_token, member_token, *config.secrets()))
-    stats = TransportStats()
-    admin = ManilaClient(endpoint, admin_token, timeout=config.request_timeout, redactor=redactor, stats=stats)
-    member = (ManilaClient(member_endpoint(endpoint, member_token), member_token,
-                           timeout=config.request_timeout, redactor=redactor, stats=stats) if member_token else None)
+    stats, breaker = TransportStats(), Breaker()
+    admin = ManilaClient(endpoint, admin_token, timeout=config.request_timeout, redactor=redactor, stats=stats,
+                         breaker=breaker)
+    member = (ManilaClient(member_endpoint(endpoint, member_token), member_token, timeout=config.request_timeout,
+                           redactor=redactor, stats=stats, breaker=breaker) if member_token else None)
     probe = admin.request("GET", f"{endpoint.root}/v2/", version=None)
     if probe.status is None:
         if target is not None:
@@ -98,8 +109,27 @@ def start(config: SuiteConfig, contract: contracts.Contract, progress: Progress 
     return SuiteSession(
         config=config, contract=contract, catalogue=cat.build(contract), endpoint=endpoint, admin=admin,
         member=member, pool=pool, dest_hosts=hosts, max_version=max_version, microversions=versions,
-        progress=progress, _target=target,
+        progress=progress, _target=target, _previous_sigterm=sigterm_as_interrupt(),
     )
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+
+def sigterm_as_interrupt() -> Any:
+    """Make SIGTERM stop the run as Ctrl-C does, so pytest still writes the partial reports.
+
+    Only from the main thread and only over the default action (a caller with
+    its own handler keeps it). Returns the handler to restore, or None.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is not signal.SIG_DFL:
+        return None
+    signal.signal(signal.SIGTERM, _interrupt)
+    return previous
 
 
 def _above(version: str, maximum: str) -> bool:
