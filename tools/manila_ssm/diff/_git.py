@@ -97,3 +97,13 @@ def log(cwd: Path, revision_range: str = "HEAD") -> list[tuple[str, str, str]]:
         sha, date, subject = line.split("\x00", 2)
         rows.append((sha, date, subject))
     return rows
+
+
+def changed_lines(cwd: Path, old: str, new: str) -> int:
+    """Lines added plus removed between two revisions (binary files count as one)."""
+    done = _git(cwd, "diff", "--numstat", old, new)
+    total = 0
+    for line in done.stdout.decode(errors="replace").splitlines():
+        added, removed, _ = line.split("\t", 2)
+        total += (int(added) if added.isdigit() else 1) + (int(removed) if removed.isdigit() else 0)
+    return total

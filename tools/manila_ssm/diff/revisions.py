@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import pickle
 import tempfile
 from collections.abc import Mapping
@@ -58,9 +59,13 @@ def built_at(repo: Path, revision: str, inner: str = "", *, options_file: Path |
     tree = _git.tree_id(repo, revision, inner)
     cached = cache / f"{_key(tree, options_file)}.pickle.gz" if cache is not None else None
     if cached is not None and cached.is_file():
-        with gzip.open(cached, "rb") as handle:
-            api, document, failure = pickle.load(handle)
-        return Built(revision, tree, api, document, failure)
+        try:
+            with gzip.open(cached, "rb") as handle:
+                api, document, failure = pickle.load(handle)
+            return Built(revision, tree, api, document, failure)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            pass  # a torn or foreign cache entry: build again
+
     with tempfile.TemporaryDirectory(prefix="ssm-rev-") as tmp:
         _git.export(repo, revision, Path(tmp))
         source = Path(tmp) / inner
@@ -75,6 +80,8 @@ def built_at(repo: Path, revision: str, inner: str = "", *, options_file: Path |
             failure = f"internal error: {type(error).__name__}: {error}"
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        with gzip.open(cached, "wb") as handle:
+        partial = cached.with_suffix(f".{os.getpid()}.part")
+        with gzip.open(partial, "wb") as handle:
             pickle.dump((api, document, failure), handle)
+        partial.replace(cached)  # atomic: a reader never sees half a file
     return Built(revision, tree, api, document, failure)
