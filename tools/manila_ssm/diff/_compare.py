@@ -81,6 +81,7 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], *, old_name: str = "
     return _once(sorted(changes, key=lambda c: (not c.breaking, c.operation, c.action or "", c.subject, c.rule)))
 
 
+_BODILESS = frozenset({"GET", "HEAD", "DELETE"})
 _PROJECT_SEGMENT = re.compile(r"/\{project_id\}(?=/|$)")
 
 
@@ -174,7 +175,13 @@ def _finish(rule_id: str, draft: Draft, old_at: Operation | Endpoint, new_at: Op
 
 def _endpoint_changes(old: Endpoint, new: Endpoint, old_resolver: Resolver, new_resolver: Resolver) -> Iterator[Change]:
     yield from _run("endpoint", (old, new), old, new, new.action, "")
-    yield from _schema_changes("request", old.request, new.request, (old.pointer, new.pointer),
+    if new.method in _BODILESS and old.method in _BODILESS:
+        # RFC 9110: a GET, HEAD or DELETE body has no meaning; "body" parameters an api-ref lists
+        # there are misfiled path or query parameters, not a request a client sends
+        old_request, new_request = None, None
+    else:
+        old_request, new_request = old.request, new.request
+    yield from _schema_changes("request", old_request, new_request, (old.pointer, new.pointer),
                                old, new, old_resolver, new_resolver, "")
     for old_code, new_code in _response_pairs(old, new):
         where = (f"{old.responses_pointer}/{old_code}", f"{new.responses_pointer}/{new_code}")
