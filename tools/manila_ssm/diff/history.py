@@ -14,7 +14,10 @@ is often not its parent, and a plain consecutive diff would show the other
 branch's edits undone. Each commit is therefore compared with its
 *predecessor*: of the :data:`WINDOW` commits before it, the one whose files
 differ from it least (the parent it was written on, or the mainline a merge
-joined); the report names it.
+joined); the report names it. A sibling on another branch can be nearer
+than the parent, and then shows that branch's edits undone; so a change counts
+as the commit's own only when it also shows against the second-nearest
+commit (which, for a sibling, is the shared parent).
 """
 
 from __future__ import annotations
@@ -98,8 +101,10 @@ def history(repo: Path, cache: Path | None, only_cached: bool = False) -> Iterat
 
     for index, (sha, date, subject) in enumerate(commits):
         current = build(sha)
-        before = predecessor(repo, [c[0] for c in commits], index)
+        nearest = predecessors(repo, [c[0] for c in commits], index)
+        before = nearest[0] if nearest else None
         previous = build(before) if before is not None else None
+        second = build(nearest[1]) if len(nearest) > 1 else None
         row: dict[str, Any] = {"commit": sha[:10], "date": date, "subject": subject,
                                "compared_with": before[:10] if before else None, "breaking": []}
         if current.failure is not None:
@@ -109,17 +114,24 @@ def history(repo: Path, cache: Path | None, only_cached: bool = False) -> Iterat
         elif previous.failure is not None:
             row["skipped"] = f"the previous revision ({previous.revision[:10]}) does not build"
         else:
-            row["breaking"] = [_change_row(c, labels, sha) for c in pair_report(previous, current)]
+            found = pair_report(previous, current)
+            if found and second is not None and second.failure is None:
+                also = {(c.rule, c.location) for c in pair_report(second, current)}
+                found = [c for c in found if (c.rule, c.location) in also]
+            row["breaking"] = [_change_row(c, labels, sha) for c in found]
         yield row
 
 
+def predecessors(repo: Path, shas: Sequence[str], index: int) -> list[str]:
+    """The commits among the :data:`WINDOW` before ``shas[index]``, those whose files differ from it least first."""
+    window = list(reversed(shas[max(0, index - WINDOW):index]))  # nearest first: ties go to the latest
+    return sorted(window, key=lambda other: _git.changed_lines(repo, other, shas[index]))
+
+
 def predecessor(repo: Path, shas: Sequence[str], index: int) -> str | None:
-    """The commit among the :data:`WINDOW` before ``shas[index]`` whose files differ from it least."""
-    window = list(shas[max(0, index - WINDOW):index])
-    if not window:
-        return None
-    # nearest first, so that ties go to the latest commit
-    return min(reversed(window), key=lambda other: _git.changed_lines(repo, other, shas[index]))
+    """The commit the report compares ``shas[index]`` with (see the module docstring)."""
+    nearest = predecessors(repo, shas, index)
+    return nearest[0] if nearest else None
 
 
 def _is_cached(repo: Path, sha: str, cache: Path) -> bool:
