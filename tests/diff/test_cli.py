@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from manila_ssm import cli
@@ -146,10 +147,8 @@ def test_the_project_contracts_documented_to_effective() -> None:
     report = json.loads(out)
     assert code == cli.EXIT_FINDINGS
     moves = [c for c in report["breaking"] if c["rule"] == "operation-path-changed"]
-    assert {c["operation"] for c in moves} == {
-        "POST /v2/share-servers/{share_server_id}/action",
-        "POST /v2/{project_id}/share-servers/{share_server_id}/action",
-    }
+    # reported once, not once per route ({project_id} and project-less)
+    assert [c["operation"] for c in moves] == ["POST /v2/share-servers/{share_server_id}/action"]
     actions = {c["action"] for c in report["breaking"] + report["non_breaking"]}
     assert {"migration_check", "migration_start", "migration_complete"} <= actions  # compared action by action
     code, out, _ = run("spec", "diff", spec / "effective.json", spec / "effective.json")
@@ -163,9 +162,11 @@ def test_api_ref_trees_are_parsed_built_and_compared() -> None:
     code, out, _ = run("spec", "diff", TREES / "v1", TREES / "v2" / "index.rst", "--format", "json")
     report = json.loads(out)
     assert code == cli.EXIT_FINDINGS
-    # one change, on every URL form the builder gives the operation
-    assert {(c["rule"], c["subject"]) for c in report["breaking"]} == {
-        ("request-field-required-added", "request field thing.size")}
+    # one change, reported once although the builder gives the operation two URL forms
+    assert [(c["rule"], c["subject"]) for c in report["breaking"]] == [
+        ("request-field-required-added", "request field thing.size")]
+    change = report["breaking"][0]
+    assert change["old"]["source"] == change["new"]["source"] == "things.inc:9"  # the rest_method, both sides
 
 
 def test_git_revisions_of_a_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -183,3 +184,26 @@ def test_git_revisions_of_a_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert "[request-field-required-added]" in out and "thing.size" in out
     code, out, _ = run("spec", "diff", "HEAD:api-ref", "api-ref")  # a revision against the work tree
     assert code == cli.EXIT_OK and "0 breaking, 0 breaking but ignored, 0 non-breaking" in out
+    code, out, _ = run("spec", "diff", "HEAD~1", "HEAD", "--tree", "api-ref")  # two revisions of the history
+    assert code == cli.EXIT_FINDINGS and "thing.size" in out
+    code, out, _ = run("spec", "diff", "--base", "HEAD~1", "api-ref")  # the tree against itself at a revision
+    assert code == cli.EXIT_FINDINGS and "thing.size" in out and "(things.inc:9)" in out
+    code, out, _ = run("spec", "diff", "--base", "HEAD", "api-ref")
+    assert code == cli.EXIT_OK
+    code, _, err = run("spec", "diff", "--base", "no-such-rev", "api-ref")
+    assert code == cli.EXIT_USAGE and "no-such-rev" in err
+
+
+SARIF_SUBSET = json.loads((HERE.parent / "lint" / "sarif-2.1.0-subset.schema.json").read_text(encoding="utf-8"))
+
+
+def test_sarif_breaking_changes_have_rst_locations() -> None:
+    code, out, _ = run("spec", "diff", TREES / "v1", TREES / "v2", "--format", "sarif")
+    log = json.loads(out)
+    jsonschema.validate(log, SARIF_SUBSET)
+    (result,) = log["runs"][0]["results"]
+    assert code == cli.EXIT_FINDINGS and result["ruleId"] == "request-field-required-added"
+    physical = result["locations"][0]["physicalLocation"]
+    assert physical == {"artifactLocation": {"uri": "things.inc", "uriBaseId": "SRCROOT"}, "region": {"startLine": 9}}
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    assert rules[result["ruleIndex"]]["id"] == result["ruleId"]

@@ -18,7 +18,7 @@ from manila_ssm.diff.render import FORMATS, render
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
-SUFFIX = {"text": "txt", "json": "json", "markdown": "md"}
+SUFFIX = {"text": "txt", "json": "json", "markdown": "md", "sarif": "sarif"}
 # relative names, so that the reports do not depend on where the checkout is
 OLD, NEW = "golden/old.json", "golden/new.json"
 IGNORE = GOLDEN / "ignore.yaml"

@@ -38,7 +38,7 @@ def test_text_names_place_rule_and_hint() -> None:
     first, hint, summary = out.splitlines()
     assert first.startswith("index.rst:41: error: sample `samples/widget-show-response.json` sends `enabled`")
     assert first.endswith("[sample-type-mismatch]") and hint.startswith("  hint: ")
-    assert summary.endswith("1 finding (1 errors, 0 warnings, 0 info)")
+    assert summary.endswith("1 finding (1 errors, 0 warnings, 0 info); 0 more explained by os-api-ref conventions")
 
 
 def test_json_carries_every_field() -> None:
@@ -48,7 +48,7 @@ def test_json_carries_every_field() -> None:
     assert code == cli.EXIT_FINDINGS
     assert report["summary"] == {"error": 1, "warning": 1, "info": 0}
     first = report["findings"][0]
-    assert set(first) == {"rule", "severity", "file", "line", "message", "hint"}
+    assert set(first) == {"rule", "severity", "file", "line", "message", "hint", "accepted"}
     assert (first["rule"], first["severity"], first["file"], first["line"]) == (
         "status-contradicted-by-erratum", "error", "index.rst", 16,
     )

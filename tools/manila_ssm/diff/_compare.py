@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from manila_ssm.diff import _endpoint_rules, _schema_rules  # noqa: F401 - they register the rules
 from manila_ssm.diff._fields import walk
 from manila_ssm.diff._registry import RULES, Draft, Scope
-from manila_ssm.diff._resolve import Node, Resolver
+from manila_ssm.diff._resolve import Node, Resolver, escape
 from manila_ssm.diff._surface import Endpoint, Operation, surface
 
 
@@ -23,6 +24,9 @@ class Side:
 
     pointer: str
     operation_id: str
+    operation_pointer: str = ""
+    source: str | None = None
+    """The RST ``file:line`` of the operation's rest_method (from ``x-ssm``), when the document has it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +53,8 @@ class Change:
             "rule": self.rule, "breaking": self.breaking, "message": self.message,
             "location": self.location, "operation": self.operation, "action": self.action,
             "subject": self.subject,
-            "old": {"pointer": self.old.pointer, "operationId": self.old.operation_id},
-            "new": {"pointer": self.new.pointer, "operationId": self.new.operation_id},
+            "old": {"pointer": self.old.pointer, "operationId": self.old.operation_id, "source": self.old.source},
+            "new": {"pointer": self.new.pointer, "operationId": self.new.operation_id, "source": self.new.source},
         }
 
 
@@ -73,7 +77,55 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], *, old_name: str = "
         changes.extend(_pair_changes(old_op, new_op, old_resolver, new_resolver))
     for old_key, new_key in moved.items():
         changes.extend(_pair_changes(old_ops[old_key], new_ops[new_key], old_resolver, new_resolver))
-    return sorted(changes, key=lambda c: (not c.breaking, c.operation, c.action or "", c.subject, c.rule))
+    changes = [_with_sources(c, old, new) for c in changes]
+    return _once(sorted(changes, key=lambda c: (not c.breaking, c.operation, c.action or "", c.subject, c.rule)))
+
+
+_BODILESS = frozenset({"GET", "HEAD", "DELETE"})
+_PROJECT_SEGMENT = re.compile(r"/\{project_id\}(?=/|$)")
+
+
+def _once(changes: list[Change]) -> list[Change]:
+    """One change per fact: the ``{project_id}`` and project-less routes of one operation report it once."""
+    seen: set[tuple[str, str, str | None, str, str]] = set()
+    kept = []
+    for change in changes:
+        key = (change.rule, _PROJECT_SEGMENT.sub("", change.operation), change.action, change.subject,
+               _PROJECT_SEGMENT.sub("", change.message))
+        if key not in seen:
+            seen.add(key)
+            kept.append(change)
+    return kept
+
+
+def _operation_pointer(at: Operation | Endpoint) -> str:
+    return f"/paths/{escape(at.path)}/{at.method.lower()}"
+
+
+def _with_sources(change: Change, old: Mapping[str, Any], new: Mapping[str, Any]) -> Change:
+    return replace(
+        change,
+        old=replace(change.old, source=source_of(old, change.old.operation_pointer, change.action)),
+        new=replace(change.new, source=source_of(new, change.new.operation_pointer, change.action)),
+    )
+
+
+def source_of(document: Mapping[str, Any], pointer: str, action: str | None) -> str | None:
+    """The RST ``file:line`` that ``x-ssm`` records for the operation (or action) holding ``pointer``."""
+    parts = pointer.split("/")
+    if len(parts) < 4 or parts[1] != "paths":
+        return None
+    path = parts[2].replace("~1", "/").replace("~0", "~")
+    operation = ((document.get("paths") or {}).get(path) or {}).get(parts[3])
+    if not isinstance(operation, Mapping):
+        return None
+    meta = operation.get("x-ssm") or {}
+    if action and isinstance(meta.get("actions"), Mapping) and isinstance(meta["actions"].get(action), Mapping):
+        return meta["actions"][action].get("source")
+    listed = meta.get("operations")
+    if isinstance(listed, list) and listed and isinstance(listed[0], Mapping):
+        return listed[0].get("source")
+    return None
 
 
 def _moved(old_ops: Mapping[Key, Operation], new_ops: Mapping[Key, Operation]) -> dict[Key, Key]:
@@ -116,14 +168,20 @@ def _finish(rule_id: str, draft: Draft, old_at: Operation | Endpoint, new_at: Op
     return Change(
         rule=rule_id, breaking=RULES[rule_id].breaking, message=f"{prefix}{draft.message}",
         operation=f"{new_at.method} {new_at.path}", action=draft.action or action, subject=f"{prefix}{draft.subject}",
-        old=Side(draft.old_pointer or old_at.pointer, old_id),
-        new=Side(draft.new_pointer or new_at.pointer, new_id),
+        old=Side(draft.old_pointer or old_at.pointer, old_id, _operation_pointer(old_at)),
+        new=Side(draft.new_pointer or new_at.pointer, new_id, _operation_pointer(new_at)),
     )
 
 
 def _endpoint_changes(old: Endpoint, new: Endpoint, old_resolver: Resolver, new_resolver: Resolver) -> Iterator[Change]:
     yield from _run("endpoint", (old, new), old, new, new.action, "")
-    yield from _schema_changes("request", old.request, new.request, (old.pointer, new.pointer),
+    if new.method in _BODILESS and old.method in _BODILESS:
+        # RFC 9110: a GET, HEAD or DELETE body has no meaning; "body" parameters an api-ref lists
+        # there are misfiled path or query parameters, not a request a client sends
+        old_request, new_request = None, None
+    else:
+        old_request, new_request = old.request, new.request
+    yield from _schema_changes("request", old_request, new_request, (old.pointer, new.pointer),
                                old, new, old_resolver, new_resolver, "")
     for old_code, new_code in _response_pairs(old, new):
         where = (f"{old.responses_pointer}/{old_code}", f"{new.responses_pointer}/{new_code}")

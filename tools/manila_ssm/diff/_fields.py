@@ -44,8 +44,11 @@ class FieldPair:
         return frozenset(node.schema.get("required") or ())
 
     def types(self, side: str) -> frozenset[str]:
+        """The JSON types the field accepts; a field typed only ``null`` (a sample showing null,
+        nothing declared) tells no type, so it reads as any."""
         node, resolver = (self.old, self.old_resolver) if side == "old" else (self.new, self.new_resolver)
-        return json_types(node.schema, resolver)
+        types = json_types(node.schema, resolver)
+        return frozenset() if types == {"null"} else types
 
     def child(self, name: str) -> str:
         return f"{self.field}.{name}" if self.field else name

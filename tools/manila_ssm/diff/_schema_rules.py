@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 
 from manila_ssm.diff._fields import FieldPair, accepts_all_of, json_types
@@ -133,7 +134,10 @@ def _renames(pair: FieldPair) -> dict[str, str]:
     gone = [n for n in old_props if n not in new_props]
     came = [n for n in new_props if n not in old_props]
     if len(gone) == 1 and len(came) == 1:
-        if json_types(old_props[gone[0]].schema) == json_types(new_props[came[0]].schema):
+        # a rename keeps the type and most of the name (``share_type`` -> ``share_type_name``);
+        # one field dropped and an unrelated one added are a removal and an addition
+        similar = difflib.SequenceMatcher(None, gone[0], came[0]).ratio() >= 0.6
+        if similar and json_types(old_props[gone[0]].schema) == json_types(new_props[came[0]].schema):
             return {gone[0]: came[0]}
     return {}
 
@@ -206,3 +210,31 @@ def field_min_version_lowered(pair: FieldPair) -> Iterator[Draft]:
         what = f"{pair.body} field {pair.label}"
         yield Draft(what, f"{what} minimum microversion {old} became {new or 'none'}",
                     f"{pair.old.pointer}/x-openstack/min-ver", pair.new.pointer)
+
+
+def _field_ceiling(pair: FieldPair, side: str) -> str | None:
+    if not pair.field:
+        return None
+    node = pair.old if side == "old" else pair.new
+    value = (node.schema.get("x-openstack") or {}).get("max-ver")
+    return None if value is None else str(value)
+
+
+@rule("field-max-version-lowered", breaking=True, scope=("request", "response"),
+      summary="A body field's microversion ceiling appeared or went down: clients above it lose it.")
+def field_max_version_lowered(pair: FieldPair) -> Iterator[Draft]:
+    old, new = _field_ceiling(pair, "old"), _field_ceiling(pair, "new")
+    if new is not None and (old is None or version_tuple(new) < version_tuple(old)):
+        what = f"{pair.body} field {pair.label}"
+        yield Draft(what, f"{what} maximum microversion {old or 'none'} became {new}",
+                    pair.old.pointer, f"{pair.new.pointer}/x-openstack/max-ver")
+
+
+@rule("field-max-version-raised", breaking=False, scope=("request", "response"),
+      summary="A body field's microversion ceiling went up or was lifted.")
+def field_max_version_raised(pair: FieldPair) -> Iterator[Draft]:
+    old, new = _field_ceiling(pair, "old"), _field_ceiling(pair, "new")
+    if old is not None and (new is None or version_tuple(new) > version_tuple(old)):
+        what = f"{pair.body} field {pair.label}"
+        yield Draft(what, f"{what} maximum microversion {old} became {new or 'none'}",
+                    f"{pair.old.pointer}/x-openstack/max-ver", pair.new.pointer)

@@ -108,11 +108,15 @@ def apiref_builder(options_file: Path | None = None, contract: str = "documented
     """A tree builder that does what ``spec build SOURCE --contract ... --options ...`` does."""
 
     def build(path: Path) -> Mapping[str, Any]:
-        from manila_ssm.builder.contracts import build_source, default_options, effective_from_documented
+        from manila_ssm.apiref import parse
+        from manila_ssm.builder.contracts import default_options, effective_from_documented
+        from manila_ssm.builder.openapi import build_openapi
         from manila_ssm.builder.options import load_options
 
         options = load_options(options_file) if options_file else default_options()
-        document = build_source(path, options).document
+        api = parse(path)
+        # sources relative to the tree root, so both sides of a diff name the same files
+        document = build_openapi(api, options, Path(api.root)).document
         return effective_from_documented(document).document if contract == "effective" else document
 
     return build
@@ -121,3 +125,37 @@ def apiref_builder(options_file: Path | None = None, contract: str = "documented
 def build_from_apiref(path: Path) -> Mapping[str, Any]:
     """Parse and build an api-ref page or tree as ``spec build`` does by default (documented)."""
     return apiref_builder()(path)
+
+
+def revisions_pair(old: str, new: str, cwd: Path) -> bool:
+    """Whether OLD and NEW are two git revisions (and not files or folders here)."""
+    from manila_ssm.diff import _git
+
+    if (cwd / old).exists() or (cwd / new).exists() or ":" in old or ":" in new:
+        return False
+    try:
+        return _git.toplevel(cwd) is not None and _git.is_revision(cwd, old) and _git.is_revision(cwd, new)
+    except _git.GitError:
+        return False
+
+
+def load_revision(revision: str, tree: str, cwd: Path, build_tree: TreeBuilder) -> Loaded:
+    """The api-ref tree ``tree`` (root-relative; empty: the root) at ``revision``."""
+    return _from_git(f"{revision}:{tree}", cwd, build_tree)
+
+
+def against_base(revision: str, tree: str, cwd: Path, build_tree: TreeBuilder) -> tuple[Loaded, Loaded]:
+    """``tree`` at git ``revision`` and as it is in the work tree (``spec diff --base REV TREE``)."""
+    from manila_ssm.diff import _git
+
+    path = cwd / tree
+    if not path.exists():
+        raise UsageError(f"{tree}: no such api-ref tree or file")
+    try:
+        root, inner = _git.relative_to_toplevel(path, cwd)
+    except _git.GitError as error:
+        raise UsageError(f"--base {revision}: {error}") from None
+    if not _git.is_revision(root, revision):
+        raise UsageError(f"--base {revision}: not a git revision in {root} (try HEAD~1, main, or a merge base)")
+    old = _from_git(f"{revision}:{inner}", root, build_tree)
+    return Loaded(f"{revision}:{inner or '.'}", old.document), load(tree, cwd, build_tree)

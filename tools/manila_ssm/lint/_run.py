@@ -9,6 +9,7 @@ from pathlib import Path
 from manila_ssm.apiref import parse, rules
 from manila_ssm.errors import Finding, Location, Severity, SpecError
 from manila_ssm.lint import _sample_checks, _schema_checks, _spec_checks  # noqa: F401 - register the checks
+from manila_ssm.lint._conventions import Conventions
 from manila_ssm.lint._errata import load_claims
 from manila_ssm.lint._registry import Subject, run_checks
 from manila_ssm.model import ApiRef
@@ -22,12 +23,18 @@ class LintReport:
 
     source: str
     findings: tuple[Finding, ...]
+    explained: tuple[tuple[Finding, str], ...] = ()
+    """Parser findings an os-api-ref convention explains (see ``_conventions``), with the reason."""
+    accepted: frozenset[Finding] = frozenset()
+    """Findings a baseline accepts (``--baseline``): reported, but they do not fail the run."""
+    with_baseline: bool = False
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
 
     def at_or_above(self, threshold: Severity) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity >= threshold)
+        """The findings that fail a gate at ``threshold`` (a baseline's accepted ones never do)."""
+        return tuple(f for f in self.findings if f.severity >= threshold and f not in self.accepted)
 
 
 def _pages(folder: Path) -> list[Path]:
@@ -76,6 +83,16 @@ def lint(
     claims = load_claims(errata, errata_name or Path(errata).as_posix()) if errata is not None else ()
     api, root, whole_tree = _parse(source)
     subject = Subject(api, Path(os.path.abspath(root)), whole_tree, claims)
-    findings = set(api.findings)
-    findings.update(run_checks(subject))
-    return LintReport(name or source.as_posix(), tuple(sorted(findings, key=_order)))
+    conventions = Conventions(api, subject.root)
+    findings: set[Finding] = set()
+    explained: dict[Finding, str] = {}
+    for finding in (*api.findings, *run_checks(subject)):
+        reason = conventions.explain(finding)
+        if reason is None:
+            findings.add(finding)
+        else:
+            explained[finding] = reason
+    return LintReport(
+        name or source.as_posix(), tuple(sorted(findings, key=_order)),
+        tuple(sorted(explained.items(), key=lambda item: _order(item[0]))),
+    )

@@ -9,7 +9,7 @@ from manila_ssm.apiref import load_parameters
 from manila_ssm.errors import Location, SpecError
 from manila_ssm.lint._errata import Claim
 from manila_ssm.lint._registry import Hit, Subject, check
-from manila_ssm.model import Operation, ParameterDef
+from manila_ssm.model import Operation, Parameter, ParameterDef
 
 _VERSION = re.compile(r"^(\d+)\.(\d+)$")
 
@@ -34,15 +34,33 @@ def version_added(subject: Subject) -> Iterator[Hit]:
             yield Hit(first.location, f"versionadded {first.version} disagrees with `min_version: {op.min_version}` of the rest_method at {op.location}")
 
 
+def _user_floors(subject: Subject) -> dict[Location, tuple[int, int] | None]:
+    """Per parameters.yaml entry, the oldest microversion of the operations using it (None: since always)."""
+    floors: dict[Location, tuple[int, int] | None] = {}
+    for op in subject.api.operations:
+        floor = _version(op.min_version)
+        for parameter in op.request_parameters + op.response_parameters:
+            where = parameter.definition.location
+            if where not in floors:
+                floors[where] = floor
+            elif floors[where] is not None and (floor is None or floor < floors[where]):  # type: ignore[operator]
+                floors[where] = floor
+    return floors
+
+
 @check("param-version-before-operation")
 def parameter_versions(subject: Subject) -> Iterator[Hit]:
+    # An entry shared by several operations is new when the oldest of them is: only an entry
+    # that every operation using it postdates has a stale min_version.
+    floors = _user_floors(subject)
     for op in subject.api.operations:
         floor = _version(op.min_version)
         if floor is None:
             continue
         for parameter in op.request_parameters + op.response_parameters:
             since = _version(parameter.definition.min_version)
-            if since is not None and since < floor:
+            oldest_user = floors.get(parameter.definition.location)
+            if since is not None and since < floor and oldest_user is not None and since < oldest_user:
                 yield Hit(
                     parameter.used_at,
                     f"`{parameter.name}` is new in {parameter.definition.min_version} "
@@ -50,17 +68,32 @@ def parameter_versions(subject: Subject) -> Iterator[Hit]:
                 )
 
 
+def _range(definition: ParameterDef) -> tuple[tuple[int, int], tuple[float, float]]:
+    low = _version(definition.min_version) or (0, 0)
+    high = _version(definition.max_version)
+    return low, (high if high is not None else (float("inf"), float("inf")))
+
+
+def _twins(one: ParameterDef, other: ParameterDef) -> bool:
+    """Two entries of one name for disjoint microversion ranges (os-api-ref's versioned twins)."""
+    if one.location == other.location:
+        return False
+    (low1, high1), (low2, high2) = _range(one), _range(other)
+    return high1 < low2 or high2 < low1 or (one.min_version, one.max_version) != (other.min_version, other.max_version)
+
+
 @check("param-listed-twice")
 def parameters_listed_twice(subject: Subject) -> Iterator[Hit]:
     for op in subject.api.operations:
         for listed in (op.request_parameters, op.response_parameters):
-            first: dict[tuple[str, str], str] = {}
+            first: dict[tuple[str, str], Parameter] = {}
             for parameter in listed:
                 key = (parameter.name, parameter.definition.in_)
-                if key in first:
-                    yield Hit(parameter.used_at, f"`{parameter.name}` ({parameter.definition.in_}) is already listed at {first[key]}")
-                else:
-                    first[key] = str(parameter.used_at)
+                earlier = first.get(key)
+                if earlier is None:
+                    first[key] = parameter
+                elif not _twins(earlier.definition, parameter.definition):
+                    yield Hit(parameter.used_at, f"`{parameter.name}` ({parameter.definition.in_}) is already listed at {earlier.used_at}")
 
 
 def _tables(subject: Subject) -> Iterator[tuple[str, dict[str, ParameterDef]]]:

@@ -15,6 +15,7 @@ from manila_ssm import jsonio
 from manila_ssm.apiref.rules import RULES
 from manila_ssm.errors import Finding, Severity
 from manila_ssm.lint._run import LintReport
+from manila_ssm.lint.baseline import fingerprint
 
 FORMATS = ("text", "json", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -26,18 +27,26 @@ def _summary(report: LintReport) -> dict[str, int]:
     return {str(s): report.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)}
 
 
+def _text_line(finding: Finding, accepted: bool) -> str:
+    first, newline, rest = finding.format().partition("\n")
+    return f"{first} (accepted by the baseline){newline}{rest}" if accepted else f"{first}{newline}{rest}"
+
+
 def render_text(report: LintReport) -> str:
-    lines = [f.format() for f in report.findings]
+    lines = [_text_line(f, f in report.accepted) for f in report.findings]
     counts = _summary(report)
+    extra = f", {len(report.accepted)} accepted by the baseline" if report.accepted else ""
     lines.append(
         f"{report.source}: {len(report.findings)} finding{'' if len(report.findings) == 1 else 's'} "
-        f"({counts['error']} errors, {counts['warning']} warnings, {counts['info']} info)"
+        f"({counts['error']} errors, {counts['warning']} warnings, {counts['info']} info{extra}); "
+        f"{len(report.explained)} more explained by os-api-ref conventions"
     )
     return "\n".join(lines) + "\n"
 
 
-def _finding_json(finding: Finding) -> dict[str, Any]:
+def _finding_json(finding: Finding, accepted: bool = False) -> dict[str, Any]:
     return {
+        "accepted": accepted,
         "rule": finding.rule_id,
         "severity": str(finding.severity),
         "file": finding.location.file,
@@ -48,9 +57,11 @@ def _finding_json(finding: Finding) -> dict[str, Any]:
 
 
 def render_json(report: LintReport) -> str:
-    return jsonio.dumps(
-        {"source": report.source, "summary": _summary(report), "findings": [_finding_json(f) for f in report.findings]}
-    )
+    return jsonio.dumps({
+        "source": report.source, "summary": _summary(report),
+        "findings": [_finding_json(f, f in report.accepted) for f in report.findings],
+        "explained": [{**_finding_json(f), "convention": why} for f, why in report.explained],
+    })
 
 
 def _sarif_rule(rule_id: str) -> dict[str, Any]:
@@ -70,20 +81,30 @@ def _artifact(file: str) -> dict[str, str]:
     return {"uri": quote(file), "uriBaseId": "SRCROOT"}
 
 
-def _sarif_result(finding: Finding, index: int) -> dict[str, Any]:
+def _sarif_result(finding: Finding, index: int, baseline_state: str | None = None) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": _artifact(finding.location.file)}
     if finding.location.line:
         physical["region"] = {"startLine": finding.location.line}
     # The rule's hint is its `help`; only a hint of the finding's own is repeated in the message.
     own_hint = finding.hint and finding.hint != RULES[finding.rule_id].hint
     text = f"{finding.message}. Fix: {finding.hint}" if own_hint else finding.message
-    return {
+    result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": index,
         "level": _SARIF_LEVEL[finding.severity],
         "message": {"text": text},
         "locations": [{"physicalLocation": physical}],
+        "partialFingerprints": {"ssmLint/v1": "|".join(fingerprint(finding))},
     }
+    if baseline_state is not None:
+        result["baselineState"] = baseline_state
+    return result
+
+
+def _state(report: LintReport, finding: Finding) -> str | None:
+    if not report.with_baseline:
+        return None
+    return "unchanged" if finding in report.accepted else "new"
 
 
 def sarif(report: LintReport) -> dict[str, Any]:
@@ -102,7 +123,9 @@ def sarif(report: LintReport) -> dict[str, Any]:
                     }
                 },
                 "originalUriBaseIds": {"SRCROOT": {"description": {"text": f"the api-ref tree {report.source}"}}},
-                "results": [_sarif_result(f, index[f.rule_id]) for f in report.findings],
+                "results": [
+                    _sarif_result(f, index[f.rule_id], _state(report, f)) for f in report.findings
+                ],
             }
         ],
     }
