@@ -50,7 +50,7 @@ def _reference_errors(document: dict[str, Any]) -> list[str]:
     try:
         for error in OpenAPIV31SpecValidator(document).iter_errors():
             errors.append(error.message)
-    except (KeyError, TypeError, AttributeError) as crash:
+    except (KeyError, TypeError, AttributeError, AssertionError) as crash:
         # Its keyword stage assumes a well-formed document: a crash is its way of rejecting one.
         errors.append(f"crashed: {crash!r}")
     return errors
