@@ -230,7 +230,7 @@ class _Builder:
             )
             role = "response"
         language = data.options.get("language")
-        body, problem = read_sample(path, display, language, at)
+        body, problem = read_sample(path, display, language, at, self.ctx.bound or self.ctx.root)
         if problem is not None:
             self.ctx.add(problem)
             return

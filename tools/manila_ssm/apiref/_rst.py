@@ -35,13 +35,16 @@ def _settings() -> frontend.Values:
 
 
 def parse_document(
-    path: Path, text: str, locate: Locate, dependencies: utils.DependencyList
+    path: Path, text: str, locate: Locate, dependencies: utils.DependencyList,
+    root: Path | None = None, bound: Path | None = None,
 ) -> tuple[nodes.document, list[Finding]]:
     """The doctree of ``text`` (read from ``path``) and docutils' messages as findings.
 
-    ``dependencies`` receives every file an ``include`` pulled in.
+    ``dependencies`` receives every file an ``include`` pulled in; includes
+    read absolute names against ``root`` and only files inside ``bound``.
     """
     settings = _settings()
+    settings.apiref_root, settings.apiref_bound = root, bound or root
     settings.record_dependencies = dependencies
     document = utils.new_document(str(path), settings)
     messages: list[nodes.system_message] = []
