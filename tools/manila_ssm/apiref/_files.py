@@ -32,14 +32,13 @@ class UnreadableFile(Exception):
 
 
 def confined(path: Path, root: Path) -> Path:
-    """``path`` made absolute, an absolute name read against ``root`` as Sphinx does.
+    """``path`` made absolute; ``UnreadableFile`` (``source-outside-tree``) when it lies outside ``root``.
 
-    Raises ``UnreadableFile`` (rule ``source-outside-tree``) when the result
-    lies outside ``root``. The check is on the path as written (``abspath``, not
-    ``resolve``): a symlinked folder inside the tree stays usable.
+    Callers read an absolute name from a directive against the source root
+    first, as Sphinx does. The check is on the path as written (``abspath``,
+    not ``resolve``): a symlinked folder inside the tree stays usable.
     """
-    text = str(path)
-    absolute = Path(os.path.abspath(root / text.lstrip("/") if text.startswith("/") and not _inside(Path(text), root) else path))
+    absolute = Path(os.path.abspath(path))
     if not _inside(absolute, root):
         raise UnreadableFile("source-outside-tree", f"`{path}` lies outside the tree `{root}`")
     return absolute
