@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from manila_ssm.apiref import rules
-from manila_ssm.apiref._files import ParameterTable, StatusDef, UnreadableFile, confined, load_parameters, load_status_codes
+from manila_ssm.apiref._files import ParameterTable, StatusDef, UnreadableFile, confined, load_parameters, observe, load_status_codes
 from manila_ssm.errors import Finding, Location, SpecError
 
 
@@ -71,6 +71,7 @@ class Context:
         except UnreadableFile as error:
             self.add(rules.finding(error.rule, at, f"the {kind} file `{self.display(path)}` is refused: {error.reason}"))
             return None
+        observe(path)  # a missing file that appears later must not reuse a cached build
         if not path.exists():
             self.add(
                 rules.finding(
