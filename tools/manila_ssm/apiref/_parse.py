@@ -74,9 +74,13 @@ def _orphans(ctx: Context, root: Path, index: Path, included: frozenset[Path]) -
 def confining_root(root: Path) -> Path:
     """The folder a tree's files must lie in: the tree itself, as Sphinx's source folder.
 
-    Our own source (``spec/api-ref``) includes the samples in ``samples/``
-    beside ``spec/``: it is confined to the project's data root instead.
+    Two layouts reach one level further on purpose: an OpenStack repository's
+    ``<repo>/api-ref/source`` tree is confined to ``<repo>`` (Nova's pages
+    include ``/../../doc/api_samples/...``), and our own ``spec/api-ref``
+    (its samples are in ``samples/`` beside ``spec/``) to the project's data root.
     """
+    if root.name == "source" and root.parent.name == "api-ref":
+        return root.parent.parent
     try:
         from manila_ssm import paths
 
