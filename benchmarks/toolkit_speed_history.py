@@ -105,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if shared is None:
         print("../shared is not beside this checkout", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="ssm-history-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="robust-history-") as scratch:
         work = Path(scratch)
         os.environ["SSM_BUILD_CACHE"] = str(work / "cache")
         if not args.skip_rebuild:
