@@ -39,6 +39,12 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "manila_ssm.suite.commands",
     "manila_ssm.docs.commands",
 )
+# The hot paths import only their own module: the others pull in pydantic, werkzeug, jinja2.
+_FAST_PATHS: dict[tuple[str, str], str] = {
+    ("spec", "build"): "manila_ssm.builder.commands",
+    ("spec", "validate"): "manila_ssm.builder.commands",
+    ("spec", "lint"): "manila_ssm.lint.commands",
+}
 
 BUG_REPORT_HINT = (
     "this is a bug in ssm-conformance; please report it with the command line "
@@ -52,7 +58,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ssm-conformance",
         description=(
@@ -66,14 +72,16 @@ def build_parser() -> argparse.ArgumentParser:
     spec_parser = top.add_parser("spec", help="build, check, compare and render the contract")
     spec = spec_parser.add_subparsers(dest="spec_command", metavar="SPEC_COMMAND", parser_class=_Parser)
     groups = CommandGroups(top=top, spec=spec)
-    for name in _COMMAND_MODULES:
+    words = tuple(argv[:2]) if argv is not None and len(argv) >= 2 else ()
+    fast = _FAST_PATHS.get(words) if not {"-h", "--help"} & set(argv or ()) else None  # type: ignore[arg-type]
+    for name in (fast,) if fast else _COMMAND_MODULES:
         importlib.import_module(name).register(groups)
     return parser
 
 
 def run(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     """Parse ``argv`` and run the command, writing to the given streams."""
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:

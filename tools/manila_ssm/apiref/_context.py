@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from manila_ssm.apiref import rules
-from manila_ssm.apiref._files import ParameterTable, StatusDef, load_parameters, load_status_codes
+from manila_ssm.apiref._files import ParameterTable, StatusDef, UnreadableFile, confined, load_parameters, observe, load_status_codes
 from manila_ssm.errors import Finding, Location, SpecError
 
 
 @dataclass(slots=True)
 class Context:
     root: Path
+    bound: Path | None = None
+    """Files may be read only inside this folder (``confining_root``); ``None``: the root."""
     findings: list[Finding] = field(default_factory=list)
     parameter_files: dict[Path, ParameterTable | None] = field(default_factory=dict)
     status_files: dict[Path, dict[int, StatusDef] | None] = field(default_factory=dict)
@@ -76,7 +78,13 @@ class Context:
         return self.status_files[path]
 
     def _load(self, loader, path: Path, at: Location, kind: str):  # type: ignore[no-untyped-def]
-        if not path.is_file():
+        try:
+            confined(path, self.bound or self.root)
+        except UnreadableFile as error:
+            self.add(rules.finding(error.rule, at, f"the {kind} file `{self.display(path)}` is refused: {error.reason}"))
+            return None
+        observe(path)  # a missing file that appears later must not reuse a cached build
+        if not path.exists():
             self.add(
                 rules.finding(
                     "source-missing-file", at, f"the {kind} file `{self.display(path)}` does not exist"

@@ -25,6 +25,7 @@ from docutils.parsers.rst import Directive, directives, roles
 from docutils.parsers.rst.directives import admonitions
 from docutils.statemachine import string2lines
 
+from manila_ssm.apiref._files import UnreadableFile, read_text
 from manila_ssm.apiref._flattened import Flattened, repair
 
 
@@ -351,12 +352,12 @@ class Include(Directive):
         machine = self.state_machine
         reporter = machine.reporter
         including = machine.input_lines.source(self.lineno - machine.input_offset - 1)
-        name = self.arguments[0].strip()
-        root = getattr(self.state.document.settings, "apiref_root", None)
-        # As in Sphinx, a name starting with / is relative to the source folder (the tree root).
-        base = Path(root) if root and name.startswith("/") else Path(including).parent
-        path = Path(os.path.abspath(base / name.lstrip("/") if name.startswith("/") and root else base / name))
         document = self.state.document
+        name, root = self.arguments[0].strip(), getattr(document.settings, "apiref_root", None)
+        if name.startswith("/") and root is not None:  # Sphinx reads an absolute name against the source root
+            path = Path(os.path.abspath(Path(root) / name.lstrip("/")))
+        else:
+            path = Path(os.path.abspath(Path(including).parent / name))
         if _includes_itself(document, str(Path(os.path.abspath(including))), str(path)):
             return [
                 reporter.error(
@@ -366,14 +367,13 @@ class Include(Directive):
                 )
             ]
         try:
-            text = path.read_text(encoding="utf-8-sig")  # a BOM from an editor is not content
-        except (OSError, UnicodeDecodeError) as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            text = read_text(path, getattr(document.settings, "apiref_bound", None))
+        except UnreadableFile as error:
             return [
                 reporter.error(
-                    f"cannot include `{self.arguments[0]}`: {reason}",
+                    f"cannot include `{self.arguments[0]}`: {error.reason}",
                     line=self.lineno,
-                    apiref_rule="source-missing-file",
+                    apiref_rule=error.rule,
                 )
             ]
         settings = document.settings

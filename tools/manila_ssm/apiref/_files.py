@@ -7,6 +7,12 @@ same, plus invalid ``in`` values, wrong field types and duplicate keys.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +23,104 @@ from manila_ssm.errors import Finding, Location, SpecError
 from manila_ssm.model import ParameterDef
 
 SECTION_ORDER = {"header": 1, "path": 2, "query": 3, "body": 4}
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""The largest page, parameters file or sample we read (upstream's largest file is 120 kB)."""
+
+
+_OBSERVED: ContextVar[dict[str, str] | None] = ContextVar("manila_ssm_observed_files", default=None)
+
+
+def fingerprint(path: Path) -> str:
+    """The SHA-256 of a regular file's bytes, or why the reader refuses it (what a build saw of it)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return "missing"
+    if not stat.S_ISREG(info.st_mode):
+        return f"not-regular:{stat.S_IFMT(info.st_mode)}"
+    if info.st_size > MAX_FILE_BYTES:
+        return f"too-large:{info.st_size}"
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read(MAX_FILE_BYTES + 1)).hexdigest()
+    except OSError as error:
+        return f"unreadable:{error.errno}"
+
+
+def observe(path: Path) -> None:
+    """Note ``path`` for the build cache (``observing``); nothing happens outside such a block."""
+    seen = _OBSERVED.get()
+    if seen is not None:
+        seen[os.path.abspath(path)] = fingerprint(path)
+
+
+@contextmanager
+def observing() -> Iterator[dict[str, str]]:
+    """Collect every file read (or looked for) in the block: absolute path → ``fingerprint``."""
+    seen: dict[str, str] = {}
+    token = _OBSERVED.set(seen)
+    try:
+        yield seen
+    finally:
+        _OBSERVED.reset(token)
+
+
+class UnreadableFile(Exception):
+    """A source file the toolkit refuses or cannot read; ``rule`` names the finding to report."""
+
+    def __init__(self, rule: str, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.rule, self.reason, self.line = rule, reason, line
+
+
+def confined(path: Path, root: Path) -> Path:
+    """``path`` made absolute; ``UnreadableFile`` (``source-outside-tree``) when it lies outside ``root``.
+
+    Callers read an absolute name from a directive against the source root
+    first, as Sphinx does. The check is on the path as written (``abspath``,
+    not ``resolve``): a symlinked folder inside the tree stays usable.
+    """
+    absolute = Path(os.path.abspath(path))
+    if not _inside(absolute, root):
+        raise UnreadableFile("source-outside-tree", f"`{path}` lies outside the tree `{root}`")
+    return absolute
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def read_text(path: Path, root: Path | None = None) -> str:
+    """The UTF-8 text of a regular file of at most ``MAX_FILE_BYTES``, inside ``root`` when given.
+
+    Never blocks or grows without bound: FIFOs, devices and folders are
+    refused before they are opened, and at most one byte past the limit is read.
+    """
+    if root is not None:
+        path = confined(path, root)
+    observe(path)
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        raise UnreadableFile("source-missing-file", error.strerror or str(error)) from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device, FIFO or socket)"
+        raise UnreadableFile("source-not-regular", f"`{path.name}` is {kind}")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise UnreadableFile("source-missing-file", error.strerror or str(error)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableFile("source-too-large", f"`{path.name}` is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    try:
+        return data.decode("utf-8-sig")  # a BOM from an editor is not content
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise UnreadableFile(
+            "source-encoding", f"`{path.name}` is not UTF-8: byte {data[error.start]:#04x} at line {line}", line
+        ) from None
+
 _VERSION_FIELDS = ("min_version", "max_version")
 
 
@@ -34,13 +138,17 @@ def _read(path: Path, display: str, kind: str) -> tuple[list[tuple[Any, Any, int
         return Location(display, line)
 
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a BOM from an editor is not content
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        text = read_text(path)
+    except UnreadableFile as error:
         raise SpecError(
-            rules.finding("source-missing-file", locate(None), f"cannot read the {kind} file: {reason}")
+            rules.finding(error.rule, locate(error.line), f"cannot read the {kind} file: {error.reason}")
         ) from None
-    entries, findings = load_entries(text, locate, kind)
+    try:
+        entries, findings = load_entries(text, locate, kind)
+    except (RecursionError, ValueError) as error:  # nesting deeper than Python's stack, a 5000-digit integer
+        raise SpecError(
+            rules.finding("yaml-syntax", locate(None), f"the {kind} file cannot be loaded: {_short(error)}")
+        ) from None
     if entries is None:
         raise SpecError(findings)
     return entries, findings
@@ -107,6 +215,11 @@ def load_parameters(path: Path, display: str | None = None) -> tuple[ParameterTa
     return result, findings
 
 
+def _short(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return text if len(text) < 200 else text[:200] + "..."
+
+
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -170,4 +283,16 @@ def load_status_codes(path: Path, display: str | None = None) -> tuple[dict[int,
     return result, findings
 
 
-__all__ = ["SECTION_ORDER", "StatusDef", "load_parameters", "load_status_codes"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "SECTION_ORDER",
+    "StatusDef",
+    "UnreadableFile",
+    "confined",
+    "fingerprint",
+    "observe",
+    "observing",
+    "load_parameters",
+    "load_status_codes",
+    "read_text",
+]

@@ -27,6 +27,8 @@ from manila_ssm.errors import Location
 from manila_ssm.model import Admonition, Operation, Parameter, Sample, StatusCode, VersionNote
 
 _TEMPLATE_VARIABLE = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
+_HTTP_METHOD = re.compile(r"^[A-Za-z]+$")
+_BALANCED = re.compile(r"^[^{}]*(\{[A-Za-z_][A-Za-z0-9_.-]*\}[^{}]*)*$")
 _VERSION_LINE = re.compile(r"^(min_version|max_version)\s*:\s*(\S+)\s*$")
 
 
@@ -44,10 +46,11 @@ def _yaml_list(ctx: Context, data: DirectiveData, at: Location) -> list[tuple[An
     text = "\n".join(line.text for line in data.lines)
     try:
         parsed = yaml.load(text, Loader=FastSafeLoader) if text.strip() else []
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, ValueError, RecursionError) as error:  # also 5000-digit integers, 1000-deep lists
+        reason = str(error) or type(error).__name__
         ctx.add(
             rules.finding(
-                "directive-invalid", at, f"the content of `{data.name}` is not a YAML list: {error}"
+                "directive-invalid", at, f"the content of `{data.name}` is not a YAML list: {reason[:300]}"
             )
         )
         return []
@@ -116,6 +119,8 @@ class _Builder:
             self.ctx.add(
                 rules.finding("directive-invalid", self.at, f"rest_method needs `METHOD URL`, got `{first}`")
             )
+        elif not _HTTP_METHOD.match(method):
+            self.ctx.add(rules.finding("directive-invalid", self.at, f"`{method!r}` is not an HTTP method"))
         versions = {m.group(1): m.group(2) for m in (_VERSION_LINE.match(t) for t in lines[1:]) if m}
         return method.upper(), self._clean_path(path.strip()), versions
 
@@ -129,6 +134,11 @@ class _Builder:
                     self.at,
                     f"the URL `{visible}` contains invisible or space characters ({path!r})",
                 )
+            )
+        if not _BALANCED.match(visible):
+            self.ctx.add(
+                rules.finding("method-invalid-url", self.at, f"the URL `{visible}` has unbalanced braces or a bad parameter name; "
+                              "write each path parameter as `{name}`")
             )
         # os-api-ref pages may show query parameters in the URL (`/pools?pool_name={pool_name}`);
         # those are declared `in: query`, so the operation's path is the part before `?`.
@@ -236,7 +246,7 @@ class _Builder:
             )
             role = "response"
         language = data.options.get("language")
-        body, problem = read_sample(path, display, language, at)
+        body, problem = read_sample(path, display, language, at, self.ctx.bound or self.ctx.root)
         if problem is not None:
             self.ctx.add(problem)
             return

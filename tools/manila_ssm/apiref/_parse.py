@@ -11,6 +11,7 @@ from docutils import nodes, utils
 from manila_ssm.apiref import rules
 from manila_ssm.apiref._context import Context
 from manila_ssm.apiref._directives import apiref_node
+from manila_ssm.apiref._files import UnreadableFile, read_text
 from manila_ssm.apiref._operations import build_operation
 from manila_ssm.apiref._rst import parse_document
 from manila_ssm.apiref._walk import Walked, walk
@@ -32,24 +33,22 @@ class _Page:
     walked: Walked
     findings: list[Finding]
     included: frozenset[Path]
+    includers: dict[str, set[str]]
+    """Who included whom (page → the pages that include it), from the ``include`` directive."""
     toctree: tuple[Path, ...] = ()
 
 
 def _read_page(ctx: Context, page: Path) -> _Page | None:
     try:
-        text = page.read_text(encoding="utf-8-sig")  # a BOM from an editor is not content
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        ctx.add(
-            rules.finding(
-                "source-missing-file", Location(ctx.display(page)), f"cannot read the page: {reason}"
-            )
-        )
+        text = read_text(page, ctx.bound or ctx.root)
+    except UnreadableFile as error:
+        ctx.add(rules.finding(error.rule, Location(ctx.display(page), error.line), f"cannot read the page: {error.reason}"))
         return None
     dependencies = utils.DependencyList()
-    document, findings = parse_document(page, text, ctx.locate, dependencies, ctx.root)
+    document, findings = parse_document(page, text, ctx.locate, dependencies, ctx.root, ctx.bound)
     toctree = _toctree_pages(ctx, document, findings)
-    return _Page(walk(document), findings, frozenset(ctx.path(name) for name in dependencies.list), toctree)
+    includers = document.__dict__.get("apiref_includers", {})
+    return _Page(walk(document), findings, frozenset(ctx.path(name) for name in dependencies.list), includers, toctree)
 
 
 def _toctree_pages(ctx: Context, document: nodes.document, findings: list[Finding]) -> tuple[Path, ...]:
@@ -107,6 +106,57 @@ def _orphans(ctx: Context, root: Path, index: Path, included: frozenset[Path]) -
     return [(path, page) for path, page in parsed if path not in reached]
 
 
+def confining_root(root: Path) -> Path:
+    """The folder a tree's files must lie in: the tree itself, as Sphinx's source folder.
+
+    Two layouts reach one level further on purpose: an OpenStack repository's
+    ``<repo>/api-ref/source`` tree is confined to ``<repo>`` (Nova's pages
+    include ``/../../doc/api_samples/...``), and our own ``spec/api-ref``
+    (its samples are in ``samples/`` beside ``spec/``) to the project's data root.
+    """
+    if root.name == "source" and root.parent.name == "api-ref":
+        return root.parent.parent
+    try:
+        from manila_ssm import paths
+
+        spec = Path(os.path.abspath(paths.spec_dir()))
+    except FileNotFoundError:
+        return root
+    return Path(os.path.abspath(paths.data_root())) if root == spec or spec in root.parents else root
+
+
+def _pages_without_operations(
+    ctx: Context, index: Path, first: _Page | None, operations: list[Operation], tree: bool
+) -> list[Finding]:
+    """A finding for each page that holds no ``rest_method`` (empty, cut short, or not an api-ref page).
+
+    The pages are the one given, or in a tree those ``index.rst`` includes;
+    a page counts operations of the snippets it includes.
+    """
+    if first is None:
+        return []
+    index_key = str(ctx.path(index))
+    includers = first.includers
+    if tree:
+        pages = sorted(path for path, by in includers.items() if index_key in by)
+    else:
+        pages = [index_key]
+    holding = {str(ctx.path(op.location.file if os.path.isabs(op.location.file) else ctx.root / op.location.file)) for op in operations}
+    found = []
+    for page in pages:
+        reached, todo = set(), [page]
+        while todo:  # the page and everything it includes
+            current = todo.pop()
+            if current not in reached:
+                reached.add(current)
+                todo.extend(path for path, by in includers.items() if current in by)
+        if not reached & holding:
+            found.append(rules.finding("page-no-operation", Location(ctx.display(page), 1), f"`{ctx.display(page)}` holds no `rest_method`, so it describes no operation"))
+    if tree and not operations and not found:
+        found.append(rules.finding("page-no-operation", Location(ctx.display(index), 1), f"the tree `{ctx.display(index)}` holds no `rest_method`, so it describes no operation"))
+    return found
+
+
 def _sections(ctx: Context, walked: Walked) -> list[Section]:
     result = []
     for raw in walked.sections:
@@ -150,6 +200,7 @@ def parse(source: Path, *, strict: bool = False, tolerant: bool = False) -> ApiR
     source = Path(source)
     page, root, tree = _page_and_root(source)
     ctx = Context(Path(os.path.abspath(root)))
+    ctx.bound = confining_root(ctx.root)
     walked: list[Walked] = []
     documents: list[Path] = []
     first = _read_page(ctx, page)
@@ -190,6 +241,7 @@ def parse(source: Path, *, strict: bool = False, tolerant: bool = False) -> ApiR
                     "this rest_method is not directly inside a titled section, so it names no operation",
                 )
             )
+    ctx.findings.extend(_pages_without_operations(ctx, page, first, operations, tree))
     fatal = [f for f in ctx.findings if rules.is_fatal(f) or (strict and f.severity >= Severity.ERROR)]
     if fatal and not tolerant:
         # The other errors go along: they often explain the fatal ones (a flattened page).

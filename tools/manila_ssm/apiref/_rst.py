@@ -37,14 +37,16 @@ def _settings() -> frontend.Values:
 
 
 def parse_document(
-    path: Path, text: str, locate: Locate, dependencies: utils.DependencyList, root: Path | None = None
+    path: Path, text: str, locate: Locate, dependencies: utils.DependencyList,
+    root: Path | None = None, bound: Path | None = None,
 ) -> tuple[nodes.document, list[Finding]]:
     """The doctree of ``text`` (read from ``path``) and docutils' messages as findings.
 
-    ``dependencies`` receives every file an ``include`` pulled in; ``root`` is the
-    tree root that ``/name`` includes are relative to (default: the page's folder).
+    ``dependencies`` receives every file an ``include`` pulled in; includes
+    read absolute names against ``root`` and only files inside ``bound``.
     """
     settings = _settings()
+    settings.apiref_root, settings.apiref_bound = root, bound or root
     settings.record_dependencies = dependencies
     settings.apiref_root = str(root if root is not None else path.parent)
     document = utils.new_document(str(path), settings)

@@ -61,6 +61,38 @@ def is_fatal(item: Finding) -> bool:
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
+for _rule in (  # the file reader's rules (``_files.read_text``), tested by tests/robustness
+    Rule(
+        "source-outside-tree",
+        _E,
+        "an include, sample or parameters file lies outside the api-ref tree",
+        "keep every file inside the tree; an absolute name is read from the tree's root, as Sphinx does",
+        fatal=True,
+    ),
+    Rule(
+        "source-not-regular",
+        _E,
+        "an api-ref file is a folder, device, FIFO or socket",
+        "name a regular file",
+        fatal=True,
+    ),
+    Rule(
+        "source-too-large",
+        _E,
+        "an api-ref file is larger than the toolkit reads (8 MiB)",
+        "split the file, or name the right one",
+        fatal=True,
+    ),
+    Rule(
+        "source-encoding",
+        _E,
+        "an api-ref file is not UTF-8",
+        "save the file as UTF-8",
+        fatal=True,
+    ),
+):
+    register(replace(_rule, stage="read"))
+
 for _rule in (  # the parser's rules
     # Files and syntax.
     Rule(
@@ -69,6 +101,12 @@ for _rule in (  # the parser's rules
         "an api-ref source, include or parameters file does not exist",
         "check the path; it is resolved relative to the page that names it",
         fatal=True,
+    ),
+    Rule(
+        "page-no-operation",
+        _W,
+        "a page holds no rest_method (empty, cut short, or not an api-ref page)",
+        "add the page's operations, or remove the page from the tree",
     ),
     Rule(
         "yaml-syntax",

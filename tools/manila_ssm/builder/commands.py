@@ -10,10 +10,13 @@ written, ``--contract effective`` with the errata overlay applied.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any, TextIO
 
 from manila_ssm import paths
+from manila_ssm.apiref._files import fingerprint
+from manila_ssm.builder.cache import cached
 from manila_ssm.builder.contracts import CONTRACTS, DOCUMENTED, EFFECTIVE, build_source, default_options, effective_from_documented
 from manila_ssm.builder.generate import Generated, committed, contract_files, expected, write
 from manila_ssm.builder.detect import options_for
@@ -69,18 +72,29 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"{args.source}: no such file or folder; give an api-ref page, a folder or an index.rst")
     options = load_options(args.options) if args.options else options_for(args.source)
     contract = args.contract or DOCUMENTED
-    built = build_source(args.source, options)
-    findings = list(built.findings)
-    document = built.document
-    if contract == EFFECTIVE:
-        effective = effective_from_documented(document)
-        document = effective.document
-        findings += effective.findings
     target = args.output or Path.cwd()
-    files = contract_files(contract, document, options)
+    where = Location(str(target / f"openapi/{contract}.json"))
+
+    def compute() -> tuple[dict[str, Any], list[Finding], list[Finding]]:
+        built = build_source(args.source, options)
+        findings = list(built.findings)
+        document = built.document
+        if contract == EFFECTIVE:
+            effective = effective_from_documented(document)
+            document = effective.document
+            findings += effective.findings
+        files = contract_files(contract, document, options)
+        findings += validate_examples(document, where)
+        return files, findings, validate_openapi(document, where)
+
+    # Everything but the writing comes from the build cache when no input changed (builder/cache.py).
+    source = Path(os.path.abspath(args.source))
+    question = ("spec build", str(source), contract, str(Path(os.path.abspath(target))),
+                fingerprint(args.options or paths.spec_dir() / "build-options.yaml"),
+                fingerprint(paths.spec_dir() / "errata.overlay.yaml") if contract == EFFECTIVE else "")
+    (files, findings, invalid), _ = cached(question, source if source.is_dir() else source.parent, compute)
     changed = write(target, Generated(files, ()))
-    findings += validate_examples(document, Location(str(target / f"openapi/{contract}.json")))
-    invalid = validate_openapi(document, Location(str(target / f"openapi/{contract}.json")))
+    document = files[f"openapi/{contract}.json"]
     _report(findings + invalid, err)
     operations = sum(len(item) for item in document.get("paths", {}).values())
     errors = sum(1 for f in findings if f.severity >= Severity.ERROR)

@@ -7,7 +7,6 @@ message); nothing here raises for a bad document.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ from jsonschema.exceptions import SchemaError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from manila_ssm.builder.openapi_check import check_openapi
 from manila_ssm.errors import Finding, Location, Severity
 from manila_ssm.model import ApiRef
 
@@ -35,18 +35,18 @@ def pointer(parts: Sequence[Any]) -> str:
 
 
 def validate_openapi(document: Any, where: Location, locate: Locate | None = None) -> list[Finding]:
-    """openapi-spec-validator's verdict on an OpenAPI 3.1 document, one finding per error."""
-    # The pure-Python backend gives the same messages everywhere (jsonschema-rs differs).
-    os.environ.setdefault("OPENAPI_SPEC_VALIDATOR_SCHEMA_VALIDATOR_BACKEND", "jsonschema")
-    from openapi_spec_validator import OpenAPIV31SpecValidator
+    """openapi-spec-validator's verdict on an OpenAPI 3.1 document, one finding per error.
 
+    The rules are openapi-spec-validator's, applied by ``openapi_check`` on
+    jsonschema-rs (a hundred times faster; a test keeps the two in agreement).
+    """
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.1"):
         return [_finding("SSM-VALIDATE-OPENAPI", where, "not an OpenAPI 3.1 document (no 'openapi: 3.1.x')")]
     locate = locate or _fixed(where)
     findings = []
-    for error in OpenAPIV31SpecValidator(document).iter_errors():
-        parts = list(error.absolute_path)
-        findings.append(_finding("SSM-VALIDATE-OPENAPI", locate(parts), f"invalid OpenAPI at #{pointer(parts)}: {error.message}"))
+    for problem in check_openapi(document):
+        parts = list(problem.path)
+        findings.append(_finding("SSM-VALIDATE-OPENAPI", locate(parts), f"invalid OpenAPI at #{pointer(parts)}: {problem.message}"))
     return findings
 
 
