@@ -182,3 +182,36 @@ def test_the_proxy_forwards_headers_and_applies_its_rule() -> None:
     assert response.headers["x-compute-request-id"] == "req-1"
     assert response.headers["Connection"] == "close"
     assert other.json()["destination_share_server_id"] == "d"
+
+
+# -- the side-by-side table ---------------------------------------------------
+
+def test_suite_argv_goes_through_the_proxy_with_the_clouds(tmp_path: Path, monkeypatch) -> None:
+    from manila_ssm.realmanila import sidebyside
+    from manila_ssm.realmanila.config import from_environment
+
+    monkeypatch.delenv("OS_CLIENT_CONFIG_FILE", raising=False)
+    config = from_environment({}, base=tmp_path, auth="keystone")
+    document = {"project_id": "abc", "backends": {"alpha": "h@alpha", "beta": "h@beta"}}
+    argv = sidebyside.suite_argv(config, document, "http://127.0.0.1:9", tmp_path / "r", ("--ssm-seed", "1"))
+    assert argv[argv.index("--base-url") + 1] == "http://127.0.0.1:9/v2/abc"
+    assert argv[argv.index("--cloud") + 1] == "ssm-admin"
+    assert argv[argv.index("--dest-hosts") + 1] == "h@alpha,h@beta"
+    assert argv[-2:] == ["--ssm-seed", "1"]
+
+
+def test_table_says_who_caught_what(tmp_path: Path) -> None:
+    from manila_ssm.realmanila import sidebyside
+
+    report = tmp_path / "conformance.json"
+    report.write_text(json.dumps({"verdict": "fail", "counts": {"fail": 1}, "requirements": [
+        {"id": "SSM-B", "outcome": "fail"}, {"id": "SSM-A", "outcome": "pass"}]}))
+    ours = {**sidebyside.outcome_of(report), "seconds": 90.0, "exit": 1}
+    assert ours["failed"] == ["SSM-B"]
+    assert sidebyside.outcome_of(tmp_path / "missing.json")["verdict"] == "no report"
+    upstream = {"ok": True, "passed": 23, "failed": 0, "skipped": 8, "complete": True, "seconds": 240.0}
+    entry = {"variant": "complete-without-destination-id", "what": "x", "tempest": upstream, "suite": ours}
+    assert sidebyside.caught(entry) == (False, True)
+    table = sidebyside.markdown({"variants": [entry]})
+    assert "| complete-without-destination-id | x | passes: 23 pass, 0 fail, 8 skip (240 s) |" in table
+    assert "**caught**: fail (SSM-B) (90 s) |" in table

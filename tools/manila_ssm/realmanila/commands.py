@@ -69,9 +69,10 @@ def register(groups: CommandGroups) -> None:
     suite.add_argument("--down", action="store_true", help="stop everything by PID after the run")
     suite.add_argument("suite_args", nargs=argparse.REMAINDER, help="after --: extra `ssm-conformance run` options")
     suite.set_defaults(handler=_run_suite)
-    from manila_ssm.realmanila import tempest
+    from manila_ssm.realmanila import sidebyside, tempest
 
     tempest.register(commands, common, _config, _reporter, _failed)
+    sidebyside.register(commands, common, _config, _reporter, _failed)
     drift = commands.add_parser("drift", help="write the documented-contract drift report (spec/drift/)")
     drift.add_argument("--live-report", type=Path, help="conformance.json of a documented-contract run "
                        "against real Manila (reports/real-manila/documented/conformance.json)")
