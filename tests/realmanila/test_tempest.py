@@ -215,3 +215,27 @@ def test_table_says_who_caught_what(tmp_path: Path) -> None:
     table = sidebyside.markdown({"variants": [entry]})
     assert "| complete-without-destination-id | x | passes: 23 pass, 0 fail, 8 skip (240 s) |" in table
     assert "**caught**: fail (SSM-B) (90 s) |" in table
+
+
+@pytest.mark.parametrize(
+    ("variant", "selected", "left_out"),
+    [
+        ("check-answers-202", "ShareServerMigrationBasicNFS.test_share_server_migration_check[id-52e1,True]",
+         "ShareServerMigrationBasicNFS.test_share_server_migration_cancel[id-5b84]"),
+        ("start-answers-200", "ShareServerMigrationInvalidParametersNFS.test_share_server_invalid_host_migration_start",
+         "ShareServerMigrationStartNegativesNFS.test_share_server_migration_start_try_create_snapshot"),
+        ("progress-unknown-404",
+         "ShareServerMigrationInvalidParametersNFS.test_share_server_invalid_server_migration_get_progress",
+         "ShareServerErrorStatusOperationNFS.test_share_server_invalid_operation_migration_cancel"),
+        ("complete-without-destination-id",
+         "ShareServerMigrationBasicNFS.test_share_server_migration_complete_allow_replica_1__True__True_",
+         "ShareServerMigrationBasicNFS.test_share_server_migration_check[id-52e1,True]"),
+    ],
+)
+def test_tempest_scope_selects_the_tests_that_send_the_broken_action(variant, selected, left_out) -> None:
+    import re
+
+    pattern = tempest.MIGRATION_TESTS + ".*" + breakproxy.variant(variant).tempest_calls
+    prefix = "manila_tempest_tests.tests.api.admin.test_share_servers_migration_negative."
+    assert re.search(pattern, prefix + selected)
+    assert not re.search(pattern, prefix + left_out)

@@ -88,18 +88,26 @@ class Variant:
     name: str
     rule: Rule
     what: str
+    # the manila-tempest-plugin tests that send the broken action (behaviour §8),
+    # as a regex on test ids; "" for all of them
+    tempest_calls: str = ""
 
 
 VARIANTS: dict[str, Variant] = {v.name: v for v in (
     Variant("none", lambda name, answer: answer, "nothing broken: the proxy only forwards"),
-    Variant("check-answers-202", _status("migration_check", 200, 202), "migration_check answers 202, not 200"),
-    Variant("start-answers-200", _status("migration_start", 202, 200), "migration_start answers 200, not 202"),
+    Variant("check-answers-202", _status("migration_check", 200, 202), "migration_check answers 202, not 200",
+            r"\.test_share_server_(migration_check|invalid_\w+_migration_check)\b"),
+    Variant("start-answers-200", _status("migration_start", 202, 200), "migration_start answers 200, not 202",
+            r"\.test_share_server_(migration_cancel|invalid_\w+_migration_start)\b"),
     Variant("progress-wrong-task-state", _body("migration_get_progress", _wrong_task_state),
-            "get_progress reports task_state 'migrating', a value Manila never has"),
+            "get_progress reports task_state 'migrating', a value Manila never has",
+            r"\.test_share_server_invalid_\w+_migration_get_progress\b"),
     Variant("complete-without-destination-id", _body("migration_complete", _without_destination),
-            "migration_complete answers 200 without destination_share_server_id"),
+            "migration_complete answers 200 without destination_share_server_id",
+            r"\.test_share_server_(migration_complete\w*|invalid_\w+_migration_complete)\b"),
     Variant("progress-unknown-404", _unknown_progress_404,
-            "get_progress on an unknown server answers 404, not Manila's 400"),
+            "get_progress on an unknown server answers 404, not Manila's 400",
+            r"\.test_share_server_invalid_\w+_migration_get_progress\b"),
 )}
 
 

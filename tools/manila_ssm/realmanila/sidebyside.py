@@ -86,7 +86,7 @@ def markdown(document: dict[str, Any]) -> str:
 
 def compare(config: HarnessConfig, variants: tuple[str, ...], out: Path, report: Callable[[str], None],
             err: TextIO, *, concurrency: int, migration_timeout: int, tempest_timeout: float,
-            suites: tuple[str, ...], extra: tuple[str, ...]) -> dict[str, Any]:
+            suites: tuple[str, ...], extra: tuple[str, ...], scope: str = "all") -> dict[str, Any]:
     if not keystone.enabled(config):
         raise HarnessError("compare", "the comparison needs Keystone: use --auth keystone")
     out.mkdir(parents=True, exist_ok=True)
@@ -101,7 +101,9 @@ def compare(config: HarnessConfig, variants: tuple[str, ...], out: Path, report:
                     keystone.point_share_catalog(config, root)
                 report(f"[real-manila] compare {name}: proxy {root}")
                 if "tempest" in suites:
-                    summary = tempest.run(config, report, concurrency=concurrency,
+                    regex = tempest.MIGRATION_TESTS + (".*" + variant.tempest_calls if scope == "calls" else "")
+                    entry["tempest_regex"] = regex
+                    summary = tempest.run(config, report, regex=regex, concurrency=concurrency,
                                           migration_timeout=migration_timeout, timeout=tempest_timeout,
                                           log_name=f"tempest-{name}.log")
                     entry["tempest"] = {**asdict(summary), "ok": summary.ok}
@@ -129,6 +131,8 @@ def register(commands: Any, common: Callable[[argparse.ArgumentParser], None],
     sub.add_argument("--variant", action="append", choices=tuple(breakproxy.VARIANTS),
                      help="variant to run (repeatable; default: all)")
     sub.add_argument("--only", choices=("tempest", "suite"), help="run one side only")
+    sub.add_argument("--tempest-scope", choices=("all", "calls"), default="all",
+                     help="all migration tests per variant, or only those that send the broken action")
     sub.add_argument("--out", type=Path, default=Path("reports/real-manila/compare"),
                      help="compare.json, compare.md and the suite's reports (default reports/real-manila/compare)")
     sub.add_argument("--concurrency", type=int, default=3, help="tempest workers (default 3)")
@@ -146,7 +150,8 @@ def register(commands: Any, common: Callable[[argparse.ArgumentParser], None],
         try:
             document = compare(config, tuple(args.variant or breakproxy.VARIANTS), args.out, reporter(out), err,
                                concurrency=args.concurrency, migration_timeout=args.migration_timeout,
-                               tempest_timeout=args.tempest_timeout, suites=suites, extra=extra)
+                               tempest_timeout=args.tempest_timeout, suites=suites, extra=extra,
+                               scope=args.tempest_scope)
         except HarnessError as error:
             return failed(error, err)
         print(markdown(document), file=out)
