@@ -214,7 +214,7 @@ def test_table_says_who_caught_what(tmp_path: Path) -> None:
     assert sidebyside.caught(entry) == (False, True)
     table = sidebyside.markdown({"variants": [entry]})
     assert "| complete-without-destination-id | x | passes: 23 pass, 0 fail, 8 skip (240 s) |" in table
-    assert "**caught**: fail (SSM-B) (90 s) |" in table
+    assert "**caught**: DOES NOT CONFORM (SSM-B) (90 s) |" in table
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,9 @@ def caught(entry: dict[str, Any]) -> tuple[bool, bool]:
     return (bool(upstream) and not upstream["ok"], bool(ours) and ours["verdict"] != "pass")
 
 
+_VERDICTS = {"pass": "CONFORMS", "fail": "DOES NOT CONFORM", "none": "NO VERDICT"}
+
+
 def markdown(document: dict[str, Any]) -> str:
     lines = ["| variant | what is broken | tempest (migration tests) | ssm-conformance (effective) |",
              "|---|---|---|---|"]
@@ -78,7 +81,7 @@ def markdown(document: dict[str, Any]) -> str:
              f"{upstream['failed']} fail, {upstream['skipped']} skip{'' if upstream['complete'] else ', cut short'}"
              f" ({upstream['seconds']:.0f} s)")
         o = ("–" if not ours else
-             f"{'**caught**' if ours['verdict'] != 'pass' else 'passes'}: {ours['verdict']}"
+             f"{'**caught**' if ours['verdict'] != 'pass' else 'passes'}: {_VERDICTS.get(ours['verdict'], ours['verdict'])}"
              f"{' (' + ', '.join(ours['failed']) + ')' if ours['failed'] else ''} ({ours['seconds']:.0f} s)")
         lines.append(f"| {entry['variant']} | {entry['what']} | {t} | {o} |")
     return "\n".join(lines) + "\n"
