@@ -10,11 +10,11 @@ from typing import TextIO
 
 from manila_ssm.cli_support import EXIT_FINDINGS, EXIT_OK, CommandGroups, UsageError
 from manila_ssm.realmanila import harness
-from manila_ssm.realmanila.config import API_MODES, ENV_PREFIX, HarnessConfig, from_environment
+from manila_ssm.realmanila.config import API_MODES, AUTH_MODES, ENV_PREFIX, HarnessConfig, from_environment
 from manila_ssm.realmanila.procs import HarnessError
 
 _CONFIG_FLAGS = ("base", "manila_version", "api_port", "db_port", "amqp_port", "api_mode",
-                 "dummy_delay", "continue_interval")
+                 "dummy_delay", "continue_interval", "auth", "keystone_port")
 
 
 def register(groups: CommandGroups) -> None:
@@ -41,6 +41,8 @@ def register(groups: CommandGroups) -> None:
         sub.add_argument("--dummy-delay", type=float, help="seconds each Dummy driver call sleeps (1.0)")
         sub.add_argument("--continue-interval", type=int,
                          help="server_migration_driver_continue_update_interval (3 s)")
+        sub.add_argument("--auth", choices=AUTH_MODES, help="noauth tokens (default) or a real Keystone in front")
+        sub.add_argument("--keystone-port", type=int, help="Keystone port with --auth keystone (default 5000)")
 
     up = commands.add_parser("up", help="install if needed, start, create fixtures (idempotent)")
     common(up)
@@ -67,6 +69,10 @@ def register(groups: CommandGroups) -> None:
     suite.add_argument("--down", action="store_true", help="stop everything by PID after the run")
     suite.add_argument("suite_args", nargs=argparse.REMAINDER, help="after --: extra `ssm-conformance run` options")
     suite.set_defaults(handler=_run_suite)
+    from manila_ssm.realmanila import sidebyside, tempest
+
+    tempest.register(commands, common, _config, _reporter, _failed)
+    sidebyside.register(commands, common, _config, _reporter, _failed)
     drift = commands.add_parser("drift", help="write the documented-contract drift report (spec/drift/)")
     drift.add_argument("--live-report", type=Path, help="conformance.json of a documented-contract run "
                        "against real Manila (reports/real-manila/documented/conformance.json)")
@@ -105,6 +111,11 @@ def _up(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.phases.items())
     print(f"[real-manila] ready: {config.api_root} ({phases}; total {timings.total():.1f} s)", file=out)
     print(f"[real-manila] fixtures and tokens: {config.fixtures_file}", file=out)
+    if config.auth == "keystone":
+        from manila_ssm.realmanila import keystone
+
+        print(f"[real-manila] keystone: {keystone.auth_url(config)}; clouds "
+              f"{keystone.ADMIN_CLOUD} and {keystone.MEMBER_CLOUD} in {keystone.clouds_file(config)}", file=out)
     return EXIT_OK
 
 

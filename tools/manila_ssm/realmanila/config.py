@@ -25,6 +25,7 @@ ADMIN_TOKEN = f"{ADMIN_USER}:{ADMIN_PROJECT}"
 DEMO_TOKEN = f"{DEMO_USER}:{DEMO_PROJECT}"
 BACKENDS = ("alpha", "beta", "gamma")
 API_MODES = ("auto", "uwsgi", "eventlet")
+AUTH_MODES = ("noauth", "keystone")  # keystone: see realmanila/keystone.py
 ENV_PREFIX = "SSM_REAL_MANILA_"
 
 
@@ -44,6 +45,8 @@ class HarnessConfig:
     dummy_delay: float = 1.0
     continue_interval: int = 3
     api_mode: str = "auto"
+    auth: str = "noauth"
+    keystone_port: int = 5000
     backends: tuple[str, ...] = field(default=BACKENDS)
 
     @property
@@ -126,6 +129,8 @@ def validate(config: HarnessConfig) -> None:
     """Reject settings that would touch the repository or cannot work."""
     if config.api_mode not in API_MODES:
         raise ValueError(f"api mode {config.api_mode!r} is not one of {', '.join(API_MODES)}")
+    if config.auth not in AUTH_MODES:
+        raise ValueError(f"auth {config.auth!r} is not one of {', '.join(AUTH_MODES)}")
     if len(config.backends) < 3:
         raise ValueError("at least three back ends are needed (source, destination, spare)")
     repo = Path(__file__).resolve().parents[3]
@@ -166,7 +171,7 @@ def render_all(config: HarnessConfig) -> dict[Path, str]:
         )
         for name in config.backends
     )
-    return {
+    files = {
         config.etc_dir / "manila.conf": _template("manila.conf").substitute(
             values, backend_sections=sections
         ),
@@ -176,6 +181,11 @@ def render_all(config: HarnessConfig) -> dict[Path, str]:
         config.etc_dir / "rabbitmq.conf": _template("rabbitmq.conf").substitute(values),
         config.etc_dir / "enabled_plugins": "[].\n",
     }
+    if config.auth == "keystone":
+        from manila_ssm.realmanila import keystone
+
+        files = keystone.adapt_configs(config, files)
+    return files
 
 
 def write_configs(config: HarnessConfig) -> None:

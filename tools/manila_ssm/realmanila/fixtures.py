@@ -15,13 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from manila_ssm import jsonio
+from manila_ssm.realmanila import keystone
 from manila_ssm.realmanila.client import ManilaClient, expect, poll
-from manila_ssm.realmanila.config import (
-    ADMIN_PROJECT,
-    ADMIN_TOKEN,
-    DEMO_TOKEN,
-    HarnessConfig,
-)
+from manila_ssm.realmanila.config import HarnessConfig
 
 SHARE_TYPE = "ssm-dhss"
 # role -> (source back end, destination back end). Each role is one server.
@@ -46,7 +42,9 @@ class FixtureSet:
 
 
 def _client(config: HarnessConfig) -> ManilaClient:
-    return ManilaClient(config.api_root, microversion=FIXTURE_MICROVERSION, experimental=None)
+    who = keystone.credentials(config)
+    return ManilaClient(config.api_root, token=who.admin_token, project=who.admin_project,
+                        microversion=FIXTURE_MICROVERSION, experimental=None)
 
 
 def _share_type(client: ManilaClient) -> dict[str, Any]:
@@ -103,12 +101,14 @@ def create(config: HarnessConfig, tag: str | None = None) -> FixtureSet:
             "destination_host": config.backend_host(destination),
             **ids,
         }
+    who = keystone.credentials(config)
     return FixtureSet({
         "manila_version": config.manila_version,
         "api_root": config.api_root,
-        "base_url": f"{config.api_root}/v2/{ADMIN_PROJECT}",
-        "project_id": ADMIN_PROJECT,
-        "tokens": {"admin": ADMIN_TOKEN, "non_admin": DEMO_TOKEN},
+        "auth": config.auth,
+        "base_url": f"{config.api_root}/v2/{who.admin_project}",
+        "project_id": who.admin_project,
+        "tokens": {"admin": who.admin_token, "non_admin": who.member_token},
         "backends": {name: config.backend_host(name) for name in config.backends},
         "share_type_id": share_type["id"],
         "new_share_network_id": spare_network["id"],

@@ -22,11 +22,16 @@ def suite_arguments(fixtures: FixtureSet, config: HarnessConfig, contract: str,
                     reports: Path) -> list[str]:
     """``ssm-conformance run`` options that point the suite at this deployment."""
     document = fixtures.document
+    if config.auth == "keystone":
+        from manila_ssm.realmanila import keystone
+
+        auth = keystone.suite_auth_arguments(config)
+    else:
+        auth = ["--admin-token", document["tokens"]["admin"], "--member-token", document["tokens"]["non_admin"]]
     return [
         "run",
         "--base-url", document["base_url"],
-        "--admin-token", document["tokens"]["admin"],
-        "--member-token", document["tokens"]["non_admin"],
+        *auth,
         "--servers-file", str(config.fixtures_file),
         # The pools API caches the scheduler's first answer, so name them.
         "--dest-hosts", ",".join(document["backends"].values()),

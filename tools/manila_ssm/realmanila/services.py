@@ -14,7 +14,8 @@ from collections.abc import Mapping
 
 import requests
 
-from manila_ssm.realmanila.config import ADMIN_PROJECT, ADMIN_TOKEN, HarnessConfig, child_environment
+from manila_ssm.realmanila import keystone
+from manila_ssm.realmanila.config import HarnessConfig, child_environment
 from manila_ssm.realmanila.install import uwsgi_binary
 from manila_ssm.realmanila.procs import Daemon, HarnessError, port_open, run_step, wait_until
 
@@ -37,7 +38,7 @@ def daemons(config: HarnessConfig) -> dict[str, Daemon]:
             [str(venv / "bin" / "manila-api"), *conf, "--log-file", str(log / "manila-api.log")],
             str(etc),
         )
-    return {
+    return keystone.with_daemon(config, {
         "mariadb": make("mariadb", ["/usr/sbin/mariadbd", f"--defaults-file={etc / 'mariadb.cnf'}"], "mariadbd"),
         "epmd": make("epmd", ["/usr/bin/epmd", "-address", "127.0.0.1", "-port", str(config.epmd_port)], "epmd"),
         "rabbitmq": make("rabbitmq", [f"{RABBIT_BIN}/rabbitmq-server"], "rabbitmq"),
@@ -52,7 +53,7 @@ def daemons(config: HarnessConfig) -> dict[str, Daemon]:
             "manila-share",
         ),
         "manila-api": api,
-    }
+    })
 
 
 def api_mode(config: HarnessConfig) -> str:
@@ -123,10 +124,11 @@ def sync_schema(config: HarnessConfig) -> None:
 
 
 def _get(config: HarnessConfig, path: str, timeout: float = 10) -> requests.Response | None:
+    who = keystone.credentials(config)
     try:
         return requests.get(
-            f"{config.api_root}/v2/{ADMIN_PROJECT}{path}",
-            headers={"X-Auth-Token": ADMIN_TOKEN, "X-OpenStack-Manila-API-Version": "2.57"},
+            f"{config.api_root}/v2/{who.admin_project}{path}",
+            headers={"X-Auth-Token": who.admin_token, "X-OpenStack-Manila-API-Version": "2.57"},
             timeout=timeout,
         )
     except requests.RequestException:
@@ -188,6 +190,8 @@ def start_all(config: HarnessConfig) -> None:
     start_database(config, all_daemons)
     start_bus(config, all_daemons)
     sync_schema(config)
+    if keystone.enabled(config):  # Manila's services check tokens with it from the start
+        keystone.start(config, all_daemons)
     start_manila(config, all_daemons)
 
 
