@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import TextIO
 
 from manila_ssm.cli_support import EXIT_FINDINGS, EXIT_OK, CommandGroups, UsageError
-from manila_ssm.realmanila import harness
+from manila_ssm.realmanila import harness, ports
 from manila_ssm.realmanila.config import API_MODES, ENV_PREFIX, HarnessConfig, from_environment
 from manila_ssm.realmanila.procs import HarnessError
 
-_CONFIG_FLAGS = ("base", "manila_version", "api_port", "db_port", "amqp_port", "api_mode",
-                 "dummy_delay", "continue_interval")
+_CONFIG_FLAGS = ("base", "manila_version", "api_port", "db_port", "amqp_port", "dist_port", "epmd_port",
+                 "rabbit_node", "api_mode", "dummy_delay", "continue_interval")
+_PORT_HELP = "; 0 or unset: a free port chosen at `up` and recorded in <base>/ports.json"
 
 
 def register(groups: CommandGroups) -> None:
@@ -31,16 +32,23 @@ def register(groups: CommandGroups) -> None:
                                      parser_class=type(parser))
 
     def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--base", type=Path, help="state directory outside the repo "
-                         "(default /tmp/ssm-realmanila)")
-        sub.add_argument("--manila-version", help="PyPI manila version (default 23.0.1)")
-        sub.add_argument("--api-port", type=int, help="manila-api port (default 8786)")
-        sub.add_argument("--db-port", type=int, help="MariaDB port (default 3306)")
-        sub.add_argument("--amqp-port", type=int, help="RabbitMQ AMQP port (default 5672)")
-        sub.add_argument("--api-mode", choices=API_MODES, help="uWSGI, eventlet, or auto (uWSGI if built)")
-        sub.add_argument("--dummy-delay", type=float, help="seconds each Dummy driver call sleeps (1.0)")
+        env = f" [{ENV_PREFIX}%s]"
+        sub.add_argument("--base", type=Path, help="state directory outside the repo (default: one per user "
+                         "and checkout, ~/.cache/ssm-real-manila/<checkout>-<digest>)" + env % "BASE")
+        sub.add_argument("--manila-version", help="PyPI manila version (default 23.0.1)" + env % "MANILA_VERSION")
+        for flag, what in (("api-port", "manila-api port"), ("db-port", "MariaDB port"),
+                           ("amqp-port", "RabbitMQ AMQP port"), ("dist-port", "RabbitMQ distribution port"),
+                           ("epmd-port", "the base's own epmd port")):
+            sub.add_argument(f"--{flag}", type=int,
+                             help=what + _PORT_HELP + env % flag.upper().replace("-", "_"))
+        sub.add_argument("--rabbit-node", help="RabbitMQ node name (default ssm-<digest of base>@localhost)"
+                         + env % "RABBIT_NODE")
+        sub.add_argument("--api-mode", choices=API_MODES,
+                         help="uWSGI, eventlet, or auto (uWSGI if built)" + env % "API_MODE")
+        sub.add_argument("--dummy-delay", type=float,
+                         help="seconds each Dummy driver call sleeps (1.0)" + env % "DUMMY_DELAY")
         sub.add_argument("--continue-interval", type=int,
-                         help="server_migration_driver_continue_update_interval (3 s)")
+                         help="server_migration_driver_continue_update_interval (3 s)" + env % "CONTINUE_INTERVAL")
 
     up = commands.add_parser("up", help="install if needed, start, create fixtures (idempotent)")
     common(up)
@@ -78,10 +86,21 @@ def register(groups: CommandGroups) -> None:
 
 
 def _config(args: argparse.Namespace) -> HarnessConfig:
+    """The base's configuration, with the ports its last ``up`` recorded."""
     try:
-        return from_environment(os.environ, **{name: getattr(args, name, None) for name in _CONFIG_FLAGS})
+        config = from_environment(os.environ, **{name: getattr(args, name, None) for name in _CONFIG_FLAGS})
     except ValueError as error:
         raise UsageError(str(error)) from None
+    return ports.with_recorded(config)
+
+
+def _starting_config(args: argparse.Namespace) -> HarnessConfig:
+    """For commands that may start daemons: ports settled (chosen free if needed) and recorded."""
+    try:
+        config = from_environment(os.environ, **{name: getattr(args, name, None) for name in _CONFIG_FLAGS})
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return harness.prepare(config)
 
 
 def _reporter(out: TextIO):
@@ -97,8 +116,8 @@ def _failed(error: HarnessError, err: TextIO) -> int:
 
 
 def _up(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    config = _config(args)
     try:
+        config = _starting_config(args)
         _, timings = harness.up(config, _reporter(out), fresh_fixtures=args.fresh_fixtures)
     except HarnessError as error:
         return _failed(error, err)
@@ -116,11 +135,15 @@ def _down(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config = _config(args)
     pids = harness.status(config)
+    print(f"{'base':18} {config.base}", file=out)
     for name, pid in pids.items():
         print(f"{name:18} {'running, pid ' + str(pid) if pid else 'stopped'}", file=out)
+    recorded = ports.recorded(config)
+    print(f"{'ports':18} " + (", ".join(f"{k} {v}" for k, v in recorded.items()) or "none recorded yet"),
+          file=out)
     fixtures = config.fixtures_file
     print(f"{'fixtures':18} {fixtures if fixtures.is_file() else 'none yet'}", file=out)
-    print(json.dumps({"running": all(pids.values())}), file=out)
+    print(json.dumps({"running": all(pids.values()), "base": str(config.base), "ports": recorded}), file=out)
     return EXIT_OK if all(pids.values()) else EXIT_FINDINGS
 
 
@@ -140,11 +163,12 @@ def _record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from manila_ssm.realmanila import live
 
-    config = _config(args)
     extra = list(args.suite_args)
     if extra[:1] == ["--"]:
         extra = extra[1:]
+    config = _config(args)
     try:
+        config = _starting_config(args)
         return live.run_suite(config, tuple(args.contract or ("effective", "documented")), args.reports_dir,
                               tuple(extra), _reporter(out), err)
     except HarnessError as error:

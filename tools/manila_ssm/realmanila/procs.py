@@ -3,8 +3,9 @@
 Each daemon runs in its own session, so its process group id is its PID:
 stopping signals that group (uWSGI workers, manila-share's per-back-end
 children, RabbitMQ's beam) and nothing else. A PID file is trusted only
-while the process's command line still matches, which guards against
-stale files and PID reuse.
+while the process's command line still matches and its environment names
+this base as its owner, which guards against stale files, PID reuse, and a
+PID file that names another base's daemon.
 """
 
 from __future__ import annotations
@@ -40,14 +41,17 @@ class Daemon:
     log: Path
     pid_file: Path
     marker: str  # a substring of its command line, to recognise it later
+    owner: str | None = None  # "NAME=VALUE" its environment must hold (config.OWNER_VARIABLE)
 
     def pid(self) -> int | None:
-        """The PID of the running daemon, or None if it is not running."""
+        """The PID of the running daemon, or None if it is not running (or not ours)."""
         try:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        return pid if _cmdline_has(pid, self.marker) else None
+        if not _cmdline_has(pid, self.marker):
+            return None
+        return pid if self.owner is None or _environ_has(pid, self.owner) else None
 
     def start(self, env: Mapping[str, str], cwd: Path) -> int:
         """Start it unless it runs already; return its PID."""
@@ -69,7 +73,7 @@ class Daemon:
         self.pid_file.write_text(f"{process.pid}\n")
         # /proc/<pid>/cmdline reads empty for a moment after exec.
         deadline = time.monotonic() + 2
-        while not _cmdline_has(process.pid, self.marker) and time.monotonic() < deadline:
+        while self.pid() != process.pid and time.monotonic() < deadline:
             if process.poll() is not None:  # died at once: reaped here, reported by check_alive
                 return process.pid
             time.sleep(0.02)
@@ -105,6 +109,14 @@ def _cmdline_has(pid: int, marker: str) -> bool:
     except OSError:
         return False
     return state != "Z" and marker in raw.replace(b"\0", b" ").decode(errors="replace")
+
+
+def _environ_has(pid: int, entry: str) -> bool:
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+    return entry.encode() in raw.split(b"\0")
 
 
 def _group_members(pgid: int) -> list[int]:
