@@ -135,6 +135,24 @@ def test_up_refuses_unassigned_ports(tmp_path: Path) -> None:
 def test_every_daemon_carries_its_base_as_owner(tmp_path: Path) -> None:
     config = _config(tmp_path, "a")
     owners = {daemon.owner for daemon in services.daemons(config).values()}
-    assert owners == {f"SSM_REAL_MANILA_OWNER={config.base}"}
+    assert owners == {config.base}
     assert child_environment(config)["RABBITMQ_NODENAME"] == config.node_name
     assert os.environ.get("SSM_REAL_MANILA_OWNER") != str(config.base)
+
+
+def test_a_daemon_that_rewrote_its_environment_is_known_by_its_base_path(tmp_path: Path, processes) -> None:
+    # cotyledon (manila-scheduler, manila-share) writes its process title over argv and environ
+    first, second = _config(tmp_path, "a"), _config(tmp_path, "ab")
+    env = {k: v for k, v in child_environment(first).items() if k != "SSM_REAL_MANILA_OWNER"}
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "manila-scheduler",
+                                f"{first.etc_dir}/manila.conf"], env=env, start_new_session=True)
+    processes.append(process)
+    for config in (first, second):
+        daemon = services.daemons(config)["manila-scheduler"]
+        daemon.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        daemon.pid_file.write_text(f"{process.pid}\n")
+    deadline = time.monotonic() + 5
+    while services.status(first)["manila-scheduler"] is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert services.status(first)["manila-scheduler"] == process.pid
+    assert services.status(second)["manila-scheduler"] is None  # "/a/" is not a path in "/ab/"

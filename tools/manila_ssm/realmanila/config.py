@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 
+from manila_ssm.realmanila.procs import OWNER_VARIABLE
+
 MANILA_VERSION = "23.0.1"
 ADMIN_PROJECT = "ad000000000000000000000000000001"
 DEMO_PROJECT = "de000000000000000000000000000002"
@@ -32,7 +34,6 @@ ENV_PREFIX = "SSM_REAL_MANILA_"
 # Each port and the daemon that listens on it.
 PORT_FIELDS = {"api_port": "manila-api", "db_port": "mariadb", "amqp_port": "rabbitmq",
                "dist_port": "rabbitmq", "epmd_port": "epmd"}
-OWNER_VARIABLE = "SSM_REAL_MANILA_OWNER"
 
 
 @dataclass(frozen=True, slots=True)

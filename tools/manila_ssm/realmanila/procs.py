@@ -41,7 +41,10 @@ class Daemon:
     log: Path
     pid_file: Path
     marker: str  # a substring of its command line, to recognise it later
-    owner: str | None = None  # "NAME=VALUE" its environment must hold (config.OWNER_VARIABLE)
+    # The base that owns it: its environment must carry OWNER_VARIABLE=<base>, or (for
+    # daemons that rewrite their process title over argv and environ, as cotyledon's
+    # manila-scheduler and manila-share do) its command line must name a path in the base.
+    owner: Path | None = None
 
     def pid(self) -> int | None:
         """The PID of the running daemon, or None if it is not running (or not ours)."""
@@ -51,7 +54,7 @@ class Daemon:
             return None
         if not _cmdline_has(pid, self.marker):
             return None
-        return pid if self.owner is None or _environ_has(pid, self.owner) else None
+        return pid if self.owner is None or owned_by(pid, self.owner) else None
 
     def start(self, env: Mapping[str, str], cwd: Path) -> int:
         """Start it unless it runs already; return its PID."""
@@ -111,12 +114,17 @@ def _cmdline_has(pid: int, marker: str) -> bool:
     return state != "Z" and marker in raw.replace(b"\0", b" ").decode(errors="replace")
 
 
-def _environ_has(pid: int, entry: str) -> bool:
+OWNER_VARIABLE = "SSM_REAL_MANILA_OWNER"
+
+
+def owned_by(pid: int, base: Path) -> bool:
+    """Whether process ``pid`` belongs to the deployment in ``base`` (see Daemon.owner)."""
     try:
-        raw = Path(f"/proc/{pid}/environ").read_bytes()
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except OSError:
         return False
-    return entry.encode() in raw.split(b"\0")
+    return f"{OWNER_VARIABLE}={base}".encode() in environ or f"{base}/".encode() in cmdline
 
 
 def _group_members(pgid: int) -> list[int]:

@@ -17,7 +17,6 @@ import requests
 from manila_ssm.realmanila.config import (
     ADMIN_PROJECT,
     ADMIN_TOKEN,
-    OWNER_VARIABLE,
     HarnessConfig,
     child_environment,
 )
@@ -34,7 +33,7 @@ def daemons(config: HarnessConfig) -> dict[str, Daemon]:
 
     def make(name: str, argv: list[str], marker: str, log_name: str | None = None) -> Daemon:
         return Daemon(name, tuple(argv), log / (log_name or f"{name}.out"), run / f"{name}.pid", marker,
-                      owner=f"{OWNER_VARIABLE}={config.base}")
+                      owner=config.base)
 
     if api_mode(config) == "uwsgi":
         api = make("manila-api", [str(uwsgi_binary(config)), "--ini", str(etc / "uwsgi.ini")], str(etc))
