@@ -75,6 +75,18 @@ def register(groups: CommandGroups) -> None:
     suite.add_argument("--down", action="store_true", help="stop everything by PID after the run")
     suite.add_argument("suite_args", nargs=argparse.REMAINDER, help="after --: extra `ssm-conformance run` options")
     suite.set_defaults(handler=_run_suite)
+    soak = commands.add_parser("soak", help="run both contracts under N fresh seeds; one summary of every seed")
+    common(soak)
+    soak.add_argument("--seeds", type=int, required=True, help="how many fresh seeds to run")
+    soak.add_argument("--seed", type=int, action="append", default=[],
+                      help="run this seed (repeatable) instead of fresh ones; --seeds still counts the total")
+    soak.add_argument("--reports-dir", type=Path, default=Path("reports/real-manila/soak"),
+                      help="per-seed reports go to <dir>/seed-<seed>/<contract>/ and the summary "
+                      "(soak.json, soak.md) to <dir> (default reports/real-manila/soak)")
+    soak.add_argument("--summary-dir", type=Path,
+                      help="also write soak.json and soak.md here (e.g. spec/drift/soak to commit them)")
+    soak.add_argument("--down", action="store_true", help="stop everything by PID after the soak")
+    soak.set_defaults(handler=_soak)
     drift = commands.add_parser("drift", help="write the documented-contract drift report (spec/drift/)")
     drift.add_argument("--live-report", type=Path, help="conformance.json of a documented-contract run "
                        "against real Manila (reports/real-manila/documented/conformance.json)")
@@ -176,6 +188,46 @@ def _run_suite(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     finally:
         if args.down:
             harness.down(config, _reporter(out))
+
+
+def _soak(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import sys
+
+    from manila_ssm.realmanila import live, soak
+
+    if args.seeds < 1 or len(args.seed) > args.seeds:
+        raise UsageError("--seeds must be at least 1 and at least the number of --seed values")
+    seeds = list(dict.fromkeys(args.seed))
+    seeds += [s for s in soak.fresh_seeds(args.seeds) if s not in seeds][: args.seeds - len(seeds)]
+    command = ["ssm-conformance", *sys.argv[1:]] if sys.argv[1:2] == ["real-manila"] else \
+        ["ssm-conformance", "real-manila", "soak", "--seeds", str(args.seeds)]
+    config = _config(args)
+    report = _reporter(out)
+    entries: list[dict] = []
+
+    def drift_of(live_report: Path) -> dict:
+        return live.drift_document(Path("tests/cassettes"), live_report, manila=live.installed_manila(config))
+
+    try:
+        config = _starting_config(args)
+        versions = soak.versions(config)
+        for number, seed in enumerate(seeds, 1):
+            report(f"[real-manila] soak: seed {seed} ({number} of {len(seeds)})")
+            entries.append(soak.run_seed(config, seed, args.reports_dir, live.run_suite, drift_of, report, err))
+            summary = soak.summarise(entries, command, versions)
+            written = soak.write(args.reports_dir, summary)
+            if args.summary_dir is not None:
+                written += soak.write(args.summary_dir, summary)
+            report(f"[real-manila] soak after {number} seeds: {summary['effective']['false_failures']} false "
+                   f"failures, {summary['documented']['unexplained_divergences']} unexplained divergences")
+    except HarnessError as error:
+        return _failed(error, err)
+    finally:
+        if args.down:
+            harness.down(config, report)
+    for path in written:
+        print(f"[real-manila] wrote {path}", file=out)
+    return EXIT_OK if summary["holds"] else EXIT_FINDINGS
 
 
 def _drift(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

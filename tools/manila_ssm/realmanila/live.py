@@ -36,7 +36,7 @@ def suite_arguments(fixtures: FixtureSet, config: HarnessConfig, contract: str,
 
 
 def run_suite(config: HarnessConfig, contracts: tuple[str, ...], reports_dir: Path, extra: tuple[str, ...],
-              report: Callable[[str], None], err: TextIO) -> int:
+              report: Callable[[str], None], err: TextIO, drift: bool = True) -> int:
     from manila_ssm import cli
 
     worst = cli.EXIT_OK
@@ -57,8 +57,9 @@ def run_suite(config: HarnessConfig, contracts: tuple[str, ...], reports_dir: Pa
     report(f"[real-manila] timings: {phases}")
     documented = reports_dir / "documented" / "conformance.json"
     cassette_dir = Path("tests/cassettes")
-    if "documented" in contracts and documented.is_file() and cassette_dir.is_dir():
-        document, written = write_drift(cassette_dir, documented, reports_dir / "drift")
+    if drift and "documented" in contracts and documented.is_file() and cassette_dir.is_dir():
+        document, written = write_drift(cassette_dir, documented, reports_dir / "drift",
+                                        manila=installed_manila(config))
         report(f"[real-manila] drift: {len(document['divergences'])} divergences, "
                f"{len(document['unexplained'])} unexplained; {written[1]} (copy to spec/drift/ to commit)")
         if document["unexplained"]:
@@ -66,9 +67,16 @@ def run_suite(config: HarnessConfig, contracts: tuple[str, ...], reports_dir: Pa
     return worst
 
 
-def write_drift(cassette_dir: Path, live_report: Path | None, out: Path,
-                note: str = "") -> tuple[dict, list[Path]]:
-    """Build the drift report from the cassettes (and a live documented run) and write it."""
+def installed_manila(config: HarnessConfig) -> str:
+    """The manila version the base's venv really holds (not the one asked for)."""
+    from manila_ssm.realmanila.install import installed_version
+
+    return installed_version(config) or f"{config.manila_version} (not installed in {config.venv})"
+
+
+def drift_document(cassette_dir: Path, live_report: Path | None, note: str = "",
+                   manila: str | None = None) -> dict:
+    """The drift document from the cassettes (and a live documented run); an error if there is nothing to judge."""
     import json
 
     import yaml
@@ -78,9 +86,15 @@ def write_drift(cassette_dir: Path, live_report: Path | None, out: Path,
     from manila_ssm.suite.contract import load
 
     contract = load("documented")
-    failures, defects = drift.from_cassettes(cassette.load_all(cassette_dir), contract)
+    recorded = cassette.load_all(cassette_dir) if cassette_dir.is_dir() else []
+    if not recorded:
+        raise ValueError(f"{cassette_dir}: no cassettes to judge; record them with "
+                         "`ssm-conformance real-manila record` or point --cassettes at them")
+    failures, defects = drift.from_cassettes(recorded, contract)
     sources = [f"the cassettes in {cassette_dir.as_posix()}"]
-    context: dict = {"generated_by": "ssm-conformance real-manila drift", "manila": "23.0.1"}
+    recorded_with = sorted({c.recorded_with.get("manila", "") for c in recorded} - {""})
+    context: dict = {"generated_by": "ssm-conformance real-manila drift",
+                     "manila": manila or ", ".join(recorded_with) or "unknown"}
     if live_report is not None:
         try:
             report = json.loads(live_report.read_text(encoding="utf-8"))
@@ -94,7 +108,15 @@ def write_drift(cassette_dir: Path, live_report: Path | None, out: Path,
         context["live_run"] = {"counts": report.get("counts"), "seed": report.get("seed"), "note": note}
     context["sources"] = " and ".join(sources)
     overlay = yaml.safe_load((paths.spec_dir() / "errata.overlay.yaml").read_text(encoding="utf-8"))
-    document = drift.build(failures, defects, drift.errata_titles(overlay), context)
+    return drift.build(failures, defects, drift.errata_titles(overlay), context)
+
+
+def write_drift(cassette_dir: Path, live_report: Path | None, out: Path,
+                note: str = "", manila: str | None = None) -> tuple[dict, list[Path]]:
+    """Build the drift report from the cassettes (and a live documented run) and write it."""
+    from manila_ssm.realmanila import drift
+
+    document = drift_document(cassette_dir, live_report, note, manila)
     return document, drift.write(out, document)
 
 

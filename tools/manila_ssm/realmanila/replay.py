@@ -3,9 +3,14 @@
 Placeholders in the recorded requests are bound to the other target's
 values before sending; placeholders first seen in a recorded response (the
 destination server of a migration) are bound from the live answer at the
-same place. A comparison is status code plus body shape: the keys and
-JSON types, and for a fault its single top-level key, since messages and
-ids legitimately differ between two deployments.
+same place. A comparison is status code plus body shape (the keys and
+JSON types, and for a fault its single top-level key, since messages
+legitimately differ between two deployments), plus the values the migration
+state machine is made of: every ``task_state``, ``total_progress`` and
+``destination_share_server_id`` must equal the recorded one (a destination
+id through its placeholder, so the same destination throughout). A recorded
+poll that the target does not bring to its end condition before the
+deadline is an error naming what the target last said.
 """
 
 from __future__ import annotations
@@ -18,9 +23,15 @@ from typing import Any
 
 import requests
 
-from manila_ssm.realmanila.cassette import PLACEHOLDER, Cassette, map_strings
+from manila_ssm.realmanila.cassette import PLACEHOLDER, Cassette, map_strings, note_state
 
 POLL_TIMEOUT = 60.0
+# The values of a migration, compared exactly; every other value only by its type.
+COMPARED_VALUES = ("task_state", "total_progress", "destination_share_server_id")
+
+
+class ReplayError(Exception):
+    """A replay could not go on: a poll reached its deadline, or a placeholder has no value."""
 
 
 @dataclass(slots=True)
@@ -82,6 +93,7 @@ class Answer:
     status: int
     recorded_body: Any
     body: Any
+    value_differences: tuple[str, ...] = ()
 
     @property
     def same_status(self) -> bool:
@@ -91,9 +103,52 @@ class Answer:
     def same_shape(self) -> bool:
         return shape(self.recorded_body) == shape(self.body)
 
+    @property
+    def same_values(self) -> bool:
+        return not self.value_differences
+
     def describe(self) -> str:
-        return (f"{self.name}: real Manila {self.recorded_status} {json.dumps(shape(self.recorded_body))}, "
+        text = (f"{self.name}: real Manila {self.recorded_status} {json.dumps(shape(self.recorded_body))}, "
                 f"replayed {self.status} {json.dumps(shape(self.body))}")
+        return text + "".join(f"; {difference}" for difference in self.value_differences)
+
+
+def value_differences(recorded: Any, actual: Any, bindings: Bindings) -> tuple[str, ...]:
+    """Where the migration values of an answer differ from the recorded ones."""
+    if not (isinstance(recorded, dict) and isinstance(actual, dict)):
+        return ()
+    found = []
+    for key in COMPARED_VALUES:
+        if key not in recorded:
+            continue
+        expected = recorded[key]
+        if isinstance(expected, str) and PLACEHOLDER.fullmatch(expected):
+            expected = bindings.values.get(expected, expected)
+        if actual.get(key, "<missing>") != expected:
+            found.append(f"{key} {actual.get(key, '<missing>')!r}, recorded {expected!r}")
+    return tuple(found)
+
+
+def in_order(replayed: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> bool:
+    """Whether the replayed poll states all occur in the recorded sequence, in its order.
+
+    A poll may miss states (it samples), so the replayed sequence only has to
+    be a subsequence of the recorded one: a state real Manila never showed, a
+    progress value it never reported, or states out of order fail.
+    """
+    remaining = iter(recorded)
+    return all(any(state == candidate for candidate in remaining) for state in replayed)
+
+
+def _states(seen: list[dict[str, Any]]) -> str:
+    return "[" + ", ".join(f"{s.get('status')} {s.get('task_state', '-')!s}/{s.get('total_progress', '-')}"
+                           for s in seen) + "]"
+
+
+def task_states(answers: list[Answer], recorded: bool = True) -> list[str]:
+    """The task_state sequence of a replay, as recorded or as replayed."""
+    bodies = (a.recorded_body if recorded else a.body for a in answers)
+    return [b["task_state"] for b in bodies if isinstance(b, dict) and "task_state" in b]
 
 
 def _recorded_body(response: Mapping[str, Any]) -> Any:
@@ -129,20 +184,34 @@ def _poll_done(response: requests.Response, until: Mapping[str, Any]) -> bool:
     return all(isinstance(body, dict) and body.get(k) == v for k, v in until.items() if k != "status")
 
 
-def replay(cassette: Cassette, root: str, bindings: Bindings, timeout: float = 10.0) -> list[Answer]:
+def replay(cassette: Cassette, root: str, bindings: Bindings, timeout: float = 10.0,
+           poll_timeout: float = POLL_TIMEOUT) -> list[Answer]:
     """Send every recorded request, in order, to the target at ``root``."""
     answers = []
     for item in cassette.interactions:
         request, response = item["request"], item["response"]
         until = item.get("poll", {}).get("until")
-        deadline = time.monotonic() + POLL_TIMEOUT
-        while True:
-            live = _send(root, request, bindings, timeout)
-            if until is None or _poll_done(live, until) or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
+        deadline = time.monotonic() + poll_timeout
+        seen: list[dict[str, Any]] = []
+        try:
+            while True:
+                live = _send(root, request, bindings, timeout)
+                note_state(seen, live.status_code, _parsed(live))
+                if until is None or _poll_done(live, until):
+                    break
+                if time.monotonic() > deadline:
+                    raise ReplayError(f"{cassette.scenario}: {item['name']}: {dict(until)} not reached in "
+                                      f"{poll_timeout:.0f} s; the target last answered {live.status_code} "
+                                      f"{live.text[:300]!r}")
+                time.sleep(0.05)
+        except KeyError as error:
+            raise ReplayError(f"{cassette.scenario}: {item['name']}: {error.args[0]}") from None
         body = _parsed(live)
-        bindings.learn(_recorded_body(response), body)
-        answers.append(Answer(item["name"], response["status"], live.status_code,
-                              _recorded_body(response), body))
+        recorded = _recorded_body(response)
+        bindings.learn(recorded, body)
+        differences = value_differences(recorded, body, bindings)
+        if until is not None and "seen" in item["poll"] and not in_order(seen, item["poll"]["seen"]):
+            differences += (f"poll states {_states(seen)} are not in the recorded order "
+                            f"{_states(item['poll']['seen'])}",)
+        answers.append(Answer(item["name"], response["status"], live.status_code, recorded, body, differences))
     return answers
