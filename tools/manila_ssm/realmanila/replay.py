@@ -8,7 +8,9 @@ JSON types, and for a fault its single top-level key, since messages
 legitimately differ between two deployments), plus the values the migration
 state machine is made of: every ``task_state``, ``total_progress`` and
 ``destination_share_server_id`` must equal the recorded one (a destination
-id through its placeholder, so the same destination throughout). A recorded
+id through its placeholder, so the same destination throughout), and the
+states a poll passes through, recorded and replayed, must follow the
+migration's order (TASK_STATE_ORDER) without a step back. A recorded
 poll that the target does not bring to its end condition before the
 deadline is an error naming what the target last said.
 """
@@ -129,15 +131,42 @@ def value_differences(recorded: Any, actual: Any, bindings: Bindings) -> tuple[s
     return tuple(found)
 
 
-def in_order(replayed: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> bool:
-    """Whether the replayed poll states all occur in the recorded sequence, in its order.
+# The order in which a migration's task_state moves, as get_progress shows it
+# (behaviour §4.3-§4.4): a poll samples this order and never goes back in it.
+TASK_STATE_ORDER: dict[str, int] = {
+    "migration_starting": 1, "migration_in_progress": 2, "migration_driver_starting": 3,
+    "migration_driver_in_progress": 4, "migration_driver_phase1_done": 5,
+    "migration_completing": 6, "migration_cancel_in_progress": 6,
+    "migration_success": 7, "migration_cancelled": 7,
+}
 
-    A poll may miss states (it samples), so the replayed sequence only has to
-    be a subsequence of the recorded one: a state real Manila never showed, a
-    progress value it never reported, or states out of order fail.
+
+def sequence_problems(seen: list[dict[str, Any]]) -> list[str]:
+    """What is wrong with one poll's states: an unknown task_state, a step back, progress going down."""
+    problems = []
+    # "" (no destination linked) shows before the destination exists and again once a cancel removed it
+    answered = [state for state in seen if state.get("status") == 200 and state.get("task_state")]
+    for before, after in zip(answered, answered[1:]):
+        if TASK_STATE_ORDER.get(after["task_state"], -1) < TASK_STATE_ORDER.get(before["task_state"], -1):
+            problems.append(f"task_state went back from {before['task_state']!r} to {after['task_state']!r}")
+        elif (after["task_state"] == before["task_state"]
+              and after.get("total_progress", 0) < before.get("total_progress", 0)):
+            problems.append(f"total_progress went down from {before['total_progress']} to {after['total_progress']}")
+    problems += [f"unknown task_state {state['task_state']!r}" for state in answered
+                 if state["task_state"] not in TASK_STATE_ORDER]
+    return problems
+
+
+def in_order(replayed: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> list[str]:
+    """Where a replayed poll's states break the migration order, or the recorded ones do.
+
+    A poll samples (it may miss states, and progress values are the back
+    end's own), so each sequence is held to the order of TASK_STATE_ORDER
+    rather than to the other: a recorded sequence edited out of that order
+    fails as surely as a replay that steps back.
     """
-    remaining = iter(recorded)
-    return all(any(state == candidate for candidate in remaining) for state in replayed)
+    return ([f"recorded: {p}" for p in sequence_problems(recorded)]
+            + [f"replayed: {p}" for p in sequence_problems(replayed)])
 
 
 def _states(seen: list[dict[str, Any]]) -> str:
@@ -210,8 +239,9 @@ def replay(cassette: Cassette, root: str, bindings: Bindings, timeout: float = 1
         recorded = _recorded_body(response)
         bindings.learn(recorded, body)
         differences = value_differences(recorded, body, bindings)
-        if until is not None and "seen" in item["poll"] and not in_order(seen, item["poll"]["seen"]):
-            differences += (f"poll states {_states(seen)} are not in the recorded order "
-                            f"{_states(item['poll']['seen'])}",)
+        problems = in_order(seen, item["poll"]["seen"]) if until is not None and "seen" in item["poll"] else []
+        if problems:
+            differences += (f"poll states {_states(seen)} (recorded {_states(item['poll']['seen'])}): "
+                            + "; ".join(problems),)
         answers.append(Answer(item["name"], response["status"], live.status_code, recorded, body, differences))
     return answers
