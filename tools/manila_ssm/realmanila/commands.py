@@ -85,6 +85,9 @@ def register(groups: CommandGroups) -> None:
                       "(soak.json, soak.md) to <dir> (default reports/real-manila/soak)")
     soak.add_argument("--summary-dir", type=Path,
                       help="also write soak.json and soak.md here (e.g. spec/drift/soak to commit them)")
+    soak.add_argument("--parallel", type=int, default=1,
+                      help="deployments to spread the seeds over (each its own base <base>-2, <base>-3, ... "
+                      "and ports, sharing the first base's venv); default 1")
     soak.add_argument("--down", action="store_true", help="stop everything by PID after the soak")
     soak.set_defaults(handler=_soak)
     drift = commands.add_parser("drift", help="write the documented-contract drift report (spec/drift/)")
@@ -204,6 +207,8 @@ def _soak(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config = _config(args)
     report = _reporter(out)
     entries: list[dict] = []
+    if args.parallel > 1:
+        return _soak_parallel(args, config, seeds, command, out, err)
 
     def drift_of(live_report: Path) -> dict:
         return live.drift_document(Path("tests/cassettes"), live_report, manila=live.installed_manila(config))
@@ -225,6 +230,57 @@ def _soak(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     finally:
         if args.down:
             harness.down(config, report)
+    for path in written:
+        print(f"[real-manila] wrote {path}", file=out)
+    return EXIT_OK if summary["holds"] else EXIT_FINDINGS
+
+
+def _soak_parallel(args: argparse.Namespace, config: HarnessConfig, seeds: list[int], command: list[str],
+                   out: TextIO, err: TextIO) -> int:
+    """Spread the seeds over ``--parallel`` deployments, one worker process each; one merged summary."""
+    import subprocess
+    import sys
+
+    from manila_ssm.realmanila import soak
+
+    report = _reporter(out)
+    try:  # install once; the other bases share this venv
+        first = _starting_config(args)
+        harness.up(first, report)
+    except HarnessError as error:
+        return _failed(error, err)
+    workers = []
+    for index in range(args.parallel):
+        chunk = seeds[index::args.parallel]
+        if not chunk:
+            continue
+        base = config.base if index == 0 else config.base.with_name(f"{config.base.name}-{index + 1}")
+        if index:
+            base.mkdir(parents=True, exist_ok=True)
+            if not (base / "venv").exists():
+                (base / "venv").symlink_to(config.venv, target_is_directory=True)
+        argv = [sys.executable, "-m", "manila_ssm", "real-manila", "soak", "--seeds", str(len(chunk)),
+                "--base", str(base), "--reports-dir", str(args.reports_dir / f"worker-{index + 1}")]
+        argv += [part for seed in chunk for part in ("--seed", str(seed))] + (["--down"] if args.down else [])
+        log = args.reports_dir / f"worker-{index + 1}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("w") as sink:
+            workers.append((index, subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT)))
+        report(f"[real-manila] soak worker {index + 1}: {len(chunk)} seeds on {base}; log {log}")
+    entries: list[dict] = []
+    for index, process in workers:
+        process.wait()
+        try:
+            done = json.loads((args.reports_dir / f"worker-{index + 1}" / "soak.json").read_text(encoding="utf-8"))
+            entries += done["per_seed"]
+        except (OSError, ValueError, KeyError):
+            report(f"[real-manila] soak worker {index + 1} wrote no summary (exit {process.returncode})")
+    summary = soak.summarise(entries, command, soak.versions(first))
+    summary["incomplete_seeds"] += [s for s in seeds if s not in {e["seed"] for e in entries}]
+    summary["holds"] = summary["holds"] and not summary["incomplete_seeds"]
+    written = soak.write(args.reports_dir, summary)
+    if args.summary_dir is not None:
+        written += soak.write(args.summary_dir, summary)
     for path in written:
         print(f"[real-manila] wrote {path}", file=out)
     return EXIT_OK if summary["holds"] else EXIT_FINDINGS
