@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.errors import FailureGroup
 
-from manila_ssm.suite.client import EXPERIMENTAL_HEADER, VERSION_HEADER, ManilaClient
 from manila_ssm.suite import known_defects
+from manila_ssm.suite.client import EXPERIMENTAL_HEADER, VERSION_HEADER, ManilaClient
 from manila_ssm.suite.contract import Contract
 from manila_ssm.suite.outcomes import Exchange
 
