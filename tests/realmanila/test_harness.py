@@ -38,7 +38,7 @@ def test_configuration_renders_three_dhss_backends(tmp_path: Path) -> None:
         ({"SSM_REAL_MANILA_API_PORT": "9999"}, {"api_port": 7000}, "api_port", 7000),
         ({"SSM_REAL_MANILA_DUMMY_DELAY": "0.5"}, {}, "dummy_delay", 0.5),
         ({"SSM_REAL_MANILA_BACKENDS": "a, b,c"}, {}, "backends", ("a", "b", "c")),
-        ({}, {"api_port": None}, "api_port", 8786),
+        ({}, {"api_port": None}, "api_port", 0),
     ],
 )
 def test_flags_override_environment_override_defaults(environ, overrides, field, expected, tmp_path) -> None:

@@ -7,6 +7,7 @@ except where reference-differences.yaml cites a deliberate deviation.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import yaml
 
 from manila_ssm.realmanila import cassette as cassettes
 from manila_ssm.realmanila.fixtures import ROLES
-from manila_ssm.realmanila.replay import Bindings, replay, shape
+from manila_ssm.realmanila.replay import Bindings, ReplayError, replay, shape
 from manila_ssm.reference.config import ADMIN_PROJECT, ADMIN_TOKEN, DEMO_PROJECT, DEMO_TOKEN
 from manila_ssm.reference.deviations import DEVIATIONS
 from manila_ssm.reference.server import ReferenceTarget
@@ -78,7 +79,7 @@ def test_reference_answers_like_real_manila(recorded: cassettes.Cassette, answer
             if (answer.recorded_status, answer.status) != (expected["upstream"], expected["reference"]):
                 mismatches.append(f"{answer.describe()} (expected {expected['upstream']} -> "
                                   f"{expected['reference']} per {expected['deviation']})")
-        elif not (answer.same_status and answer.same_shape):
+        elif not (answer.same_status and answer.same_shape and answer.same_values):
             mismatches.append(answer.describe())
     assert not mismatches, "\n".join(mismatches)
 
@@ -94,3 +95,39 @@ def test_each_difference_cites_a_reference_deviation(difference: dict[str, Any])
 def test_shape_ignores_values_but_not_keys() -> None:
     assert shape({"a": 1, "b": ["x"]}) == shape({"b": ["y", "z"], "a": 2})
     assert shape({"badRequest": {"code": 400}}) != shape({"itemNotFound": {"code": 404}})
+
+
+def _tampered(recorded: cassettes.Cassette, name: str, change) -> cassettes.Cassette:
+    items = json.loads(json.dumps(list(recorded.interactions)))
+    change(next(item for item in items if item["name"] == name))
+    return cassettes.Cassette(recorded.scenario, recorded.description, recorded.recorded_with, tuple(items))
+
+
+def _phase1(item: dict[str, Any]) -> None:
+    item["response"]["json"]["total_progress"] = 99
+    item["response"]["json"]["task_state"] = "migration_driver_in_progress"
+
+
+def _seen_order(item: dict[str, Any]) -> None:
+    item["poll"]["seen"] = list(reversed(item["poll"]["seen"]))
+
+
+@pytest.mark.parametrize(("name", "change", "message"), [
+    ("progress at phase 1 done", _phase1, "total_progress 100, recorded 99"),
+    ("progress until phase 1 is done", _seen_order, "recorded: task_state went back"),
+])
+def test_a_changed_task_state_or_progress_value_fails_the_replay(name, change, message) -> None:
+    recorded = next(c for c in ALL if c.scenario == "happy-path")
+    with ReferenceTarget.start() as target:
+        answers = replay(_tampered(recorded, name, change), target.base_url, bindings_for(target))
+    answer = next(a for a in answers if a.name == name)
+    assert not answer.same_values
+    assert message in answer.describe()
+
+
+def test_a_poll_that_never_ends_fails_with_what_it_last_saw() -> None:
+    recorded = next(c for c in ALL if c.scenario == "happy-path")
+    never = _tampered(recorded, "progress until phase 1 is done",
+                      lambda item: item["poll"]["until"].update(task_state="no_such_state"))
+    with ReferenceTarget.start() as target, pytest.raises(ReplayError, match="last answered 200 .*phase1_done"):
+        replay(never, target.base_url, bindings_for(target), poll_timeout=1)

@@ -6,7 +6,9 @@ the point of recording: tokens become ``{token:admin}`` (so nothing secret
 or deployment-specific is stored), ids become ``{server:migrate}``,
 hosts become ``{host:beta}``, the project id ``{project:admin}``. Replaying
 binds the placeholders to another deployment's values. Only the response
-headers the API defines are kept; request ids, dates and lengths are not.
+headers the API defines are kept, plus the request ids (so an exchange can
+be found in Manila's logs); dates and lengths are not. Request ids are
+evidence, never compared on replay.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ KEPT_RESPONSE_HEADERS = (
     "X-OpenStack-Manila-API-Version",
     "X-OpenStack-Manila-API-Experimental",
     "Vary",
+    "X-Openstack-Request-Id",
+    "X-Compute-Request-Id",
 )
+REQUEST_ID_HEADERS = ("X-Openstack-Request-Id", "X-Compute-Request-Id")
 KEPT_REQUEST_HEADERS = (
     "Accept",
     "X-Auth-Token",
@@ -70,9 +75,13 @@ def _body(raw: bytes | None) -> dict[str, Any]:
     if not text:
         return {"text": ""}
     try:
-        return {"json": json.loads(text)}
+        parsed = json.loads(text)
+        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
     except ValueError:
         return {"text": text}
+    except UnicodeEncodeError:  # an unpaired surrogate escape: kept as the escaped text that was sent
+        return {"text": text}
+    return {"json": parsed}
 
 
 def _headers(headers: Mapping[str, str], kept: tuple[str, ...]) -> dict[str, str]:
@@ -98,6 +107,15 @@ def interaction(name: str, exchange: Exchange, subs: Substitutions,
     if poll:
         item["poll"] = dict(poll)
     return item
+
+
+def note_state(seen: list[dict[str, Any]], status: int, body: Any) -> None:
+    """Add an answer's state to a poll's sequence unless it repeats the last one."""
+    state: dict[str, Any] = {"status": status}
+    if isinstance(body, dict):
+        state.update({key: body[key] for key in ("task_state", "total_progress") if key in body})
+    if not seen or seen[-1] != state:
+        seen.append(state)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,18 +2,23 @@
 
 Every setting has an environment twin (``SSM_REAL_MANILA_*``), so a CI job
 and a person at a shell get the same deployment from the same command.
-Nothing lives inside the repository: the default base directory is under
-/tmp, and the manila package is installed in its own venv there.
+Nothing lives inside the repository: the default base directory is one per
+user and checkout under the user's cache, and manila is installed in its
+own venv there. Ports left at 0 are chosen free at ``up`` and recorded in
+the base (see ``ports.py``), so two checkouts never share a port.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
+
+from manila_ssm.realmanila.procs import OWNER_VARIABLE
 
 MANILA_VERSION = "23.0.1"
 ADMIN_PROJECT = "ad000000000000000000000000000001"
@@ -27,21 +32,26 @@ BACKENDS = ("alpha", "beta", "gamma")
 API_MODES = ("auto", "uwsgi", "eventlet")
 AUTH_MODES = ("noauth", "keystone")  # keystone: see realmanila/keystone.py
 ENV_PREFIX = "SSM_REAL_MANILA_"
+# Each port and the daemon that listens on it.
+PORT_FIELDS = {"api_port": "manila-api", "db_port": "mariadb", "amqp_port": "rabbitmq",
+               "dist_port": "rabbitmq", "epmd_port": "epmd"}
 
 
 @dataclass(frozen=True, slots=True)
 class HarnessConfig:
     """One deployment of real Manila; ``base`` holds all of its state."""
 
-    base: Path = Path("/tmp/ssm-realmanila")
+    base: Path = Path("/tmp/ssm-realmanila")  # replaced by default_base() in from_environment
     manila_version: str = MANILA_VERSION
     python: str = "python3"
     host: str = "realmanila"
-    api_port: int = 8786
-    db_port: int = 3306
-    amqp_port: int = 5672
-    dist_port: int = 25672
-    epmd_port: int = 4369
+    # 0: choose a free port at ``up`` and record it in the base (ports.py).
+    api_port: int = 0
+    db_port: int = 0
+    amqp_port: int = 0
+    dist_port: int = 0
+    epmd_port: int = 0
+    rabbit_node: str = ""  # "": one derived from the base, so two bases never share a node name
     dummy_delay: float = 1.0
     continue_interval: int = 3
     api_mode: str = "auto"
@@ -74,6 +84,17 @@ class HarnessConfig:
         return self.data_dir / "manila"
 
     @property
+    def ports_file(self) -> Path:
+        return self.base / "ports.json"
+
+    @property
+    def node_name(self) -> str:
+        """RabbitMQ's Erlang node name, unique per base unless set."""
+        if self.rabbit_node:
+            return self.rabbit_node
+        return f"ssm-{hashlib.sha256(str(self.base).encode()).hexdigest()[:10]}@localhost"
+
+    @property
     def fixtures_file(self) -> Path:
         return self.base / "fixtures.json"
 
@@ -90,6 +111,23 @@ class HarnessConfig:
         return f"{self.backend_host(backend)}#fake_pool_for_{backend.upper()}"
 
 
+def checkout_root() -> Path:
+    """The checkout (or installed tree) this copy of the harness runs from."""
+    return Path(__file__).resolve().parents[3]
+
+
+def default_base(env: Mapping[str, str], root: Path | None = None) -> Path:
+    """One base folder per user and checkout, so two checkouts never share state.
+
+    It lives in the user's cache (``$XDG_CACHE_HOME`` or ``~/.cache``), named
+    after the checkout folder plus a digest of its full path.
+    """
+    root = (root or checkout_root()).resolve()
+    cache = Path(env.get("XDG_CACHE_HOME") or Path(env.get("HOME") or Path.home()) / ".cache")
+    digest = hashlib.sha256(str(root).encode()).hexdigest()[:10]
+    return cache / "ssm-real-manila" / f"{root.name}-{digest}"
+
+
 def from_environment(env: Mapping[str, str], **overrides: object) -> HarnessConfig:
     """The configuration from ``SSM_REAL_MANILA_*`` variables, then ``overrides``.
 
@@ -102,8 +140,7 @@ def from_environment(env: Mapping[str, str], **overrides: object) -> HarnessConf
         if raw is not None and raw != "":
             values[item.name] = _convert(item.name, raw, f"{ENV_PREFIX}{item.name.upper()}")
     values.update({k: v for k, v in overrides.items() if v is not None})
-    if "base" in values:
-        values["base"] = Path(str(values["base"])).resolve()
+    values["base"] = Path(str(values.get("base") or default_base(env))).resolve()
     config = replace(HarnessConfig(), **values)
     validate(config)
     return config
@@ -139,6 +176,10 @@ def validate(config: HarnessConfig) -> None:
             f"base directory {config.base} is inside the repository {repo}; "
             "choose one under /tmp or /var/tmp"
         )
+    for name in PORT_FIELDS:
+        port = getattr(config, name)
+        if not 0 <= port <= 65535:
+            raise ValueError(f"{name.replace('_', ' ')} {port} is not a TCP port; use 1-65535, or 0 to choose one")
     if config.continue_interval < 1:
         raise ValueError("continue interval must be at least 1 second")
 
@@ -201,7 +242,7 @@ def child_environment(config: HarnessConfig) -> dict[str, str]:
     env.update(
         {
             "HOME": str(config.data_dir / "rabbitmq-home"),
-            "RABBITMQ_NODENAME": "rabbit@localhost",
+            "RABBITMQ_NODENAME": config.node_name,
             "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
             "RABBITMQ_NODE_PORT": str(config.amqp_port),
             "RABBITMQ_DIST_PORT": str(config.dist_port),
@@ -216,6 +257,9 @@ def child_environment(config: HarnessConfig) -> dict[str, str]:
             "ERL_EPMD_PORT": str(config.epmd_port),
             "ERL_CRASH_DUMP": str(config.log_dir / "erl_crash.dump"),
             "PYTHONDONTWRITEBYTECODE": "1",
+            # Marks every daemon as this base's: procs.Daemon trusts a PID file only
+            # when the process's environment carries it.
+            OWNER_VARIABLE: str(config.base),
         }
     )
     # The project's venv must not leak into manila's interpreter.

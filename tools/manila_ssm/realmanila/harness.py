@@ -15,7 +15,7 @@ import requests
 
 from manila_ssm.realmanila import fixtures as fixture_phase
 from manila_ssm.realmanila import install as install_phase
-from manila_ssm.realmanila import services
+from manila_ssm.realmanila import ports, services
 from manila_ssm.realmanila.config import HarnessConfig, write_configs
 from manila_ssm.realmanila.procs import HarnessError
 
@@ -40,21 +40,39 @@ class Timings:
         return round(sum(self.phases.values()), 1)
 
 
+def prepare(config: HarnessConfig) -> HarnessConfig:
+    """``config`` with its ports settled and recorded in the base (see ports.assign)."""
+    running = {name: pid is not None for name, pid in services.status(config).items()}
+    return ports.assign(config, running)
+
+
 def up(config: HarnessConfig, report: Callable[[str], None], fresh_fixtures: bool = False,
        timings: Timings | None = None) -> tuple[fixture_phase.FixtureSet, Timings]:
-    """Install if needed, start everything, and make sure a usable fixture set exists."""
+    """Install if needed, start everything, and make sure a usable fixture set exists.
+
+    ``config`` must come from :func:`prepare`. If a step fails, the daemons
+    this call started are stopped again; those that ran before are left alone.
+    """
     timings = timings or Timings()
-    with timings.phase("install", report):
-        install_phase.install(config)
-    with timings.phase("start-up", report):
-        write_configs(config)
-        services.start_all(config)
-    with timings.phase("fixtures", report):
-        try:
-            fixtures, created = fixture_phase.ensure(config, fresh=fresh_fixtures)
-        except (RuntimeError, TimeoutError, requests.RequestException) as error:
-            raise HarnessError("fixtures", str(error), config.log_dir / "manila-share.log") from None
-        report(f"[real-manila] fixtures {'created' if created else 'reused'}: {config.fixtures_file}")
+    if any(getattr(config, name) == 0 for name in ports.PORT_FIELDS):
+        raise HarnessError("harness", "ports not assigned; call harness.prepare(config) first")
+    before = {name for name, pid in services.status(config).items() if pid is not None}
+    try:
+        with timings.phase("install", report):
+            install_phase.install(config)
+        with timings.phase("start-up", report):
+            write_configs(config)
+            services.start_all(config)
+        with timings.phase("fixtures", report):
+            try:
+                fixtures, created = fixture_phase.ensure(config, fresh=fresh_fixtures)
+            except (RuntimeError, TimeoutError, requests.RequestException) as error:
+                raise HarnessError("fixtures", str(error), config.log_dir / "manila-share.log") from None
+            report(f"[real-manila] fixtures {'created' if created else 'reused'}: {config.fixtures_file}")
+    except BaseException:
+        stopped = services.stop_started(config, before)
+        report(f"[real-manila] up failed; stopped what it had started: {', '.join(stopped) or 'nothing'}")
+        raise
     return fixtures, timings
 
 

@@ -17,6 +17,8 @@ from manila_ssm.realmanila.config import HarnessConfig
 from manila_ssm.realmanila.fixtures import FixtureSet
 from manila_ssm.realmanila.procs import HarnessError
 
+REQUEST_TIMEOUT = 60  # seconds; after `--` a user's --request-timeout wins (it comes later)
+
 
 def suite_arguments(fixtures: FixtureSet, config: HarnessConfig, contract: str,
                     reports: Path) -> list[str]:
@@ -37,11 +39,14 @@ def suite_arguments(fixtures: FixtureSet, config: HarnessConfig, contract: str,
         "--dest-hosts", ",".join(document["backends"].values()),
         "--contract", contract,
         "--reports-dir", str(reports),
+        # A check is a synchronous RPC that waits on the destination's Dummy driver and may wait up to
+        # rpc_response_timeout (60 s) upstream; on a loaded machine it took over the suite's 10 s default.
+        "--request-timeout", str(REQUEST_TIMEOUT),
     ]
 
 
 def run_suite(config: HarnessConfig, contracts: tuple[str, ...], reports_dir: Path, extra: tuple[str, ...],
-              report: Callable[[str], None], err: TextIO) -> int:
+              report: Callable[[str], None], err: TextIO, drift: bool = True) -> int:
     from manila_ssm import cli
 
     worst = cli.EXIT_OK
@@ -62,8 +67,9 @@ def run_suite(config: HarnessConfig, contracts: tuple[str, ...], reports_dir: Pa
     report(f"[real-manila] timings: {phases}")
     documented = reports_dir / "documented" / "conformance.json"
     cassette_dir = Path("tests/cassettes")
-    if "documented" in contracts and documented.is_file() and cassette_dir.is_dir():
-        document, written = write_drift(cassette_dir, documented, reports_dir / "drift")
+    if drift and "documented" in contracts and documented.is_file() and cassette_dir.is_dir():
+        document, written = write_drift(cassette_dir, documented, reports_dir / "drift",
+                                        manila=installed_manila(config))
         report(f"[real-manila] drift: {len(document['divergences'])} divergences, "
                f"{len(document['unexplained'])} unexplained; {written[1]} (copy to spec/drift/ to commit)")
         if document["unexplained"]:
@@ -71,9 +77,16 @@ def run_suite(config: HarnessConfig, contracts: tuple[str, ...], reports_dir: Pa
     return worst
 
 
-def write_drift(cassette_dir: Path, live_report: Path | None, out: Path,
-                note: str = "") -> tuple[dict, list[Path]]:
-    """Build the drift report from the cassettes (and a live documented run) and write it."""
+def installed_manila(config: HarnessConfig) -> str:
+    """The manila version the base's venv really holds (not the one asked for)."""
+    from manila_ssm.realmanila.install import installed_version
+
+    return installed_version(config) or f"{config.manila_version} (not installed in {config.venv})"
+
+
+def drift_document(cassette_dir: Path, live_report: Path | None, note: str = "",
+                   manila: str | None = None) -> dict:
+    """The drift document from the cassettes (and a live documented run); an error if there is nothing to judge."""
     import json
 
     import yaml
@@ -83,9 +96,15 @@ def write_drift(cassette_dir: Path, live_report: Path | None, out: Path,
     from manila_ssm.suite.contract import load
 
     contract = load("documented")
-    failures, defects = drift.from_cassettes(cassette.load_all(cassette_dir), contract)
+    recorded = cassette.load_all(cassette_dir) if cassette_dir.is_dir() else []
+    if not recorded:
+        raise ValueError(f"{cassette_dir}: no cassettes to judge; record them with "
+                         "`ssm-conformance real-manila record` or point --cassettes at them")
+    failures, defects = drift.from_cassettes(recorded, contract)
     sources = [f"the cassettes in {cassette_dir.as_posix()}"]
-    context: dict = {"generated_by": "ssm-conformance real-manila drift", "manila": "23.0.1"}
+    recorded_with = sorted({c.recorded_with.get("manila", "") for c in recorded} - {""})
+    context: dict = {"generated_by": "ssm-conformance real-manila drift",
+                     "manila": manila or ", ".join(recorded_with) or "unknown"}
     if live_report is not None:
         try:
             report = json.loads(live_report.read_text(encoding="utf-8"))
@@ -99,7 +118,15 @@ def write_drift(cassette_dir: Path, live_report: Path | None, out: Path,
         context["live_run"] = {"counts": report.get("counts"), "seed": report.get("seed"), "note": note}
     context["sources"] = " and ".join(sources)
     overlay = yaml.safe_load((paths.spec_dir() / "errata.overlay.yaml").read_text(encoding="utf-8"))
-    document = drift.build(failures, defects, drift.errata_titles(overlay), context)
+    return drift.build(failures, defects, drift.errata_titles(overlay), context)
+
+
+def write_drift(cassette_dir: Path, live_report: Path | None, out: Path,
+                note: str = "", manila: str | None = None) -> tuple[dict, list[Path]]:
+    """Build the drift report from the cassettes (and a live documented run) and write it."""
+    from manila_ssm.realmanila import drift
+
+    document = drift_document(cassette_dir, live_report, note, manila)
     return document, drift.write(out, document)
 
 

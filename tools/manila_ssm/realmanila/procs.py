@@ -3,8 +3,9 @@
 Each daemon runs in its own session, so its process group id is its PID:
 stopping signals that group (uWSGI workers, manila-share's per-back-end
 children, RabbitMQ's beam) and nothing else. A PID file is trusted only
-while the process's command line still matches, which guards against
-stale files and PID reuse.
+while the process's command line still matches and its environment names
+this base as its owner, which guards against stale files, PID reuse, and a
+PID file that names another base's daemon.
 """
 
 from __future__ import annotations
@@ -40,14 +41,20 @@ class Daemon:
     log: Path
     pid_file: Path
     marker: str  # a substring of its command line, to recognise it later
+    # The base that owns it: its environment must carry OWNER_VARIABLE=<base>, or (for
+    # daemons that rewrite their process title over argv and environ, as cotyledon's
+    # manila-scheduler and manila-share do) its command line must name a path in the base.
+    owner: Path | None = None
 
     def pid(self) -> int | None:
-        """The PID of the running daemon, or None if it is not running."""
+        """The PID of the running daemon, or None if it is not running (or not ours)."""
         try:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        return pid if _cmdline_has(pid, self.marker) else None
+        if not _cmdline_has(pid, self.marker):
+            return None
+        return pid if self.owner is None or owned_by(pid, self.owner) else None
 
     def start(self, env: Mapping[str, str], cwd: Path) -> int:
         """Start it unless it runs already; return its PID."""
@@ -69,7 +76,7 @@ class Daemon:
         self.pid_file.write_text(f"{process.pid}\n")
         # /proc/<pid>/cmdline reads empty for a moment after exec.
         deadline = time.monotonic() + 2
-        while not _cmdline_has(process.pid, self.marker) and time.monotonic() < deadline:
+        while self.pid() != process.pid and time.monotonic() < deadline:
             if process.poll() is not None:  # died at once: reaped here, reported by check_alive
                 return process.pid
             time.sleep(0.02)
@@ -105,6 +112,19 @@ def _cmdline_has(pid: int, marker: str) -> bool:
     except OSError:
         return False
     return state != "Z" and marker in raw.replace(b"\0", b" ").decode(errors="replace")
+
+
+OWNER_VARIABLE = "SSM_REAL_MANILA_OWNER"
+
+
+def owned_by(pid: int, base: Path) -> bool:
+    """Whether process ``pid`` belongs to the deployment in ``base`` (see Daemon.owner)."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return False
+    return f"{OWNER_VARIABLE}={base}".encode() in environ or f"{base}/".encode() in cmdline
 
 
 def _group_members(pgid: int) -> list[int]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from manila_ssm.realmanila import fixtures as fixture_phase
 from manila_ssm.realmanila import scenarios
-from manila_ssm.realmanila.cassette import Cassette, Substitutions, interaction
+from manila_ssm.realmanila.cassette import Cassette, Substitutions, interaction, note_state
 from manila_ssm.realmanila.client import OMIT, Exchange, ManilaClient
 from manila_ssm.realmanila.config import (
     ADMIN_PROJECT,
@@ -27,6 +27,7 @@ from manila_ssm.realmanila.config import (
     DEMO_TOKEN,
     HarnessConfig,
 )
+from manila_ssm.realmanila.install import installed_version
 from manila_ssm.realmanila.procs import HarnessError
 from manila_ssm.realmanila.services import api_mode
 
@@ -63,12 +64,15 @@ class Recording:
         sid = server_id or self.server(role)
         client = self.client()
         deadline = time.monotonic() + POLL_TIMEOUT
+        seen: list[dict[str, Any]] = []
         while True:
             exchange = client.action(sid, body if body is not None else {"migration_get_progress": None})
+            note_state(seen, exchange.status, exchange.json())
             if matches(exchange, until):
                 if learn:
                     self.learn_destination(role, exchange)
-                self.items.append(interaction(name, exchange, self.subs, poll={"until": dict(until)}))
+                self.items.append(interaction(name, exchange, self.subs,
+                                              poll={"until": dict(until), "seen": self.subs.value(seen)}))
                 return exchange
             if time.monotonic() > deadline:
                 raise HarnessError("recorder", f"{name}: {until} not reached in {POLL_TIMEOUT:.0f} s; "
@@ -141,11 +145,11 @@ def record_all(config: HarnessConfig, out: Path, only: tuple[str, ...] = (),
         cassette = Cassette(
             scenario=name,
             description=description,
-            recorded_with={"manila": config.manila_version, "api_server": api_mode(config),
+            recorded_with={"manila": installed_version(config) or config.manila_version, "api_server": api_mode(config),
                            "dummy_back_ends": ",".join(config.backends)},
             interactions=tuple(recording.items),
         )
-        written.append(cassette.write(out))
+        written.append(cassette.write(out / "probes" if name in scenarios.PROBE_SCENARIOS else out))
         report(f"[real-manila] {name}: {len(recording.items)} exchanges in "
                f"{time.monotonic() - started:.1f} s")
     return written

@@ -3,9 +3,16 @@
 Placeholders in the recorded requests are bound to the other target's
 values before sending; placeholders first seen in a recorded response (the
 destination server of a migration) are bound from the live answer at the
-same place. A comparison is status code plus body shape: the keys and
-JSON types, and for a fault its single top-level key, since messages and
-ids legitimately differ between two deployments.
+same place. A comparison is status code plus body shape (the keys and
+JSON types, and for a fault its single top-level key, since messages
+legitimately differ between two deployments), plus the values the migration
+state machine is made of: every ``task_state``, ``total_progress`` and
+``destination_share_server_id`` must equal the recorded one (a destination
+id through its placeholder, so the same destination throughout), and the
+states a poll passes through, recorded and replayed, must follow the
+migration's order (TASK_STATE_ORDER) without a step back. A recorded
+poll that the target does not bring to its end condition before the
+deadline is an error naming what the target last said.
 """
 
 from __future__ import annotations
@@ -18,9 +25,15 @@ from typing import Any
 
 import requests
 
-from manila_ssm.realmanila.cassette import PLACEHOLDER, Cassette, map_strings
+from manila_ssm.realmanila.cassette import PLACEHOLDER, Cassette, map_strings, note_state
 
 POLL_TIMEOUT = 60.0
+# The values of a migration, compared exactly; every other value only by its type.
+COMPARED_VALUES = ("task_state", "total_progress", "destination_share_server_id")
+
+
+class ReplayError(Exception):
+    """A replay could not go on: a poll reached its deadline, or a placeholder has no value."""
 
 
 @dataclass(slots=True)
@@ -82,6 +95,7 @@ class Answer:
     status: int
     recorded_body: Any
     body: Any
+    value_differences: tuple[str, ...] = ()
 
     @property
     def same_status(self) -> bool:
@@ -91,9 +105,79 @@ class Answer:
     def same_shape(self) -> bool:
         return shape(self.recorded_body) == shape(self.body)
 
+    @property
+    def same_values(self) -> bool:
+        return not self.value_differences
+
     def describe(self) -> str:
-        return (f"{self.name}: real Manila {self.recorded_status} {json.dumps(shape(self.recorded_body))}, "
+        text = (f"{self.name}: real Manila {self.recorded_status} {json.dumps(shape(self.recorded_body))}, "
                 f"replayed {self.status} {json.dumps(shape(self.body))}")
+        return text + "".join(f"; {difference}" for difference in self.value_differences)
+
+
+def value_differences(recorded: Any, actual: Any, bindings: Bindings) -> tuple[str, ...]:
+    """Where the migration values of an answer differ from the recorded ones."""
+    if not (isinstance(recorded, dict) and isinstance(actual, dict)):
+        return ()
+    found = []
+    for key in COMPARED_VALUES:
+        if key not in recorded:
+            continue
+        expected = recorded[key]
+        if isinstance(expected, str) and PLACEHOLDER.fullmatch(expected):
+            expected = bindings.values.get(expected, expected)
+        if actual.get(key, "<missing>") != expected:
+            found.append(f"{key} {actual.get(key, '<missing>')!r}, recorded {expected!r}")
+    return tuple(found)
+
+
+# The order in which a migration's task_state moves, as get_progress shows it
+# (behaviour §4.3-§4.4): a poll samples this order and never goes back in it.
+TASK_STATE_ORDER: dict[str, int] = {
+    "migration_starting": 1, "migration_in_progress": 2, "migration_driver_starting": 3,
+    "migration_driver_in_progress": 4, "migration_driver_phase1_done": 5,
+    "migration_completing": 6, "migration_cancel_in_progress": 6,
+    "migration_success": 7, "migration_cancelled": 7,
+}
+
+
+def sequence_problems(seen: list[dict[str, Any]]) -> list[str]:
+    """What is wrong with one poll's states: an unknown task_state, a step back, progress going down."""
+    problems = []
+    # "" (no destination linked) shows before the destination exists and again once a cancel removed it
+    answered = [state for state in seen if state.get("status") == 200 and state.get("task_state")]
+    for before, after in zip(answered, answered[1:]):
+        if TASK_STATE_ORDER.get(after["task_state"], -1) < TASK_STATE_ORDER.get(before["task_state"], -1):
+            problems.append(f"task_state went back from {before['task_state']!r} to {after['task_state']!r}")
+        elif (after["task_state"] == before["task_state"]
+              and after.get("total_progress", 0) < before.get("total_progress", 0)):
+            problems.append(f"total_progress went down from {before['total_progress']} to {after['total_progress']}")
+    problems += [f"unknown task_state {state['task_state']!r}" for state in answered
+                 if state["task_state"] not in TASK_STATE_ORDER]
+    return problems
+
+
+def in_order(replayed: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> list[str]:
+    """Where a replayed poll's states break the migration order, or the recorded ones do.
+
+    A poll samples (it may miss states, and progress values are the back
+    end's own), so each sequence is held to the order of TASK_STATE_ORDER
+    rather than to the other: a recorded sequence edited out of that order
+    fails as surely as a replay that steps back.
+    """
+    return ([f"recorded: {p}" for p in sequence_problems(recorded)]
+            + [f"replayed: {p}" for p in sequence_problems(replayed)])
+
+
+def _states(seen: list[dict[str, Any]]) -> str:
+    return "[" + ", ".join(f"{s.get('status')} {s.get('task_state', '-')!s}/{s.get('total_progress', '-')}"
+                           for s in seen) + "]"
+
+
+def task_states(answers: list[Answer], recorded: bool = True) -> list[str]:
+    """The task_state sequence of a replay, as recorded or as replayed."""
+    bodies = (a.recorded_body if recorded else a.body for a in answers)
+    return [b["task_state"] for b in bodies if isinstance(b, dict) and "task_state" in b]
 
 
 def _recorded_body(response: Mapping[str, Any]) -> Any:
@@ -129,20 +213,35 @@ def _poll_done(response: requests.Response, until: Mapping[str, Any]) -> bool:
     return all(isinstance(body, dict) and body.get(k) == v for k, v in until.items() if k != "status")
 
 
-def replay(cassette: Cassette, root: str, bindings: Bindings, timeout: float = 10.0) -> list[Answer]:
+def replay(cassette: Cassette, root: str, bindings: Bindings, timeout: float = 10.0,
+           poll_timeout: float = POLL_TIMEOUT) -> list[Answer]:
     """Send every recorded request, in order, to the target at ``root``."""
     answers = []
     for item in cassette.interactions:
         request, response = item["request"], item["response"]
         until = item.get("poll", {}).get("until")
-        deadline = time.monotonic() + POLL_TIMEOUT
-        while True:
-            live = _send(root, request, bindings, timeout)
-            if until is None or _poll_done(live, until) or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
+        deadline = time.monotonic() + poll_timeout
+        seen: list[dict[str, Any]] = []
+        try:
+            while True:
+                live = _send(root, request, bindings, timeout)
+                note_state(seen, live.status_code, _parsed(live))
+                if until is None or _poll_done(live, until):
+                    break
+                if time.monotonic() > deadline:
+                    raise ReplayError(f"{cassette.scenario}: {item['name']}: {dict(until)} not reached in "
+                                      f"{poll_timeout:.0f} s; the target last answered {live.status_code} "
+                                      f"{live.text[:300]!r}")
+                time.sleep(0.05)
+        except KeyError as error:
+            raise ReplayError(f"{cassette.scenario}: {item['name']}: {error.args[0]}") from None
         body = _parsed(live)
-        bindings.learn(_recorded_body(response), body)
-        answers.append(Answer(item["name"], response["status"], live.status_code,
-                              _recorded_body(response), body))
+        recorded = _recorded_body(response)
+        bindings.learn(recorded, body)
+        differences = value_differences(recorded, body, bindings)
+        problems = in_order(seen, item["poll"]["seen"]) if until is not None and "seen" in item["poll"] else []
+        if problems:
+            differences += (f"poll states {_states(seen)} (recorded {_states(item['poll']['seen'])}): "
+                            + "; ".join(problems),)
+        answers.append(Answer(item["name"], response["status"], live.status_code, recorded, body, differences))
     return answers

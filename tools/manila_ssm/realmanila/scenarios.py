@@ -190,6 +190,87 @@ def headers_versions_urls(rec: Recording) -> None:
     ])
 
 
+PROBE_HOST = "ssm-probe@nowhere"  # no such service: a start that gets past every check is a 404, never a migration
+SURROGATE = "\ud800"
+
+
+def _defect_probes(action: str, base_host: str) -> list[tuple[str, Any, dict[str, Any]]]:
+    """(what, expected defect or None, parameter changes) for one action, one per input class."""
+    probes: list[tuple[str, Any, dict[str, Any]]] = []
+    for label, host in (("null", None), ("integer", 123), ("float", 1.5), ("true", True), ("false", False),
+                        ("empty array", []), ("array of a host", [base_host]), ("empty object", {}),
+                        ("object", {"host": base_host})):
+        probes.append((f"host {label}", "HOST-NOT-STRING", {"host": host}))
+    for label, host in (("empty string", ""), ("bare host", "{bare}"), ("words", "no at sign")):
+        probes.append((f"host {label}", "HOST-NO-AT", {"host": host}))
+    for label, network in (("object", {"a": 1}), ("object with a null", {"": None}),
+                           ("array of an object", [{"a": 1}]), ("array of an empty object", [{}]),
+                           ("array of two strings", ["a", "b"]), ("array of two numbers", [1, 2]),
+                           ("array in an array", [[1, 2]]), ("empty array in an array", [[]]),
+                           ("array of two nulls", [None, None]), ("array of arrays", [["x"], ["y"]])):
+        probes.append((f"new_share_network_id {label}", "NETWORK-ID-OBJECT", {"new_share_network_id": network}))
+    for label, network in (("integer", 5), ("negative integer", -1), ("big integer", 2 ** 70), ("float", 1.5),
+                           ("true", True), ("array of one string", ["x"]), ("array of one array", [[7]]),
+                           ("array of one null", [None]), ("array of true", [True]), ("unknown id", UNKNOWN_ID),
+                           ("empty array", []), ("empty object", {}), ("zero", 0), ("false", False),
+                           ("empty string", "")):
+        probes.append((f"new_share_network_id {label}", None, {"new_share_network_id": network}))
+    probes += [
+        ("new_share_network_id with a surrogate", "UNPAIRED-SURROGATE", {"new_share_network_id": SURROGATE}),
+        ("new_share_network_id array of a surrogate", "UNPAIRED-SURROGATE",
+         {"new_share_network_id": [SURROGATE]}),
+        ("host with a surrogate after the back end", "UNPAIRED-SURROGATE", {"host": base_host + SURROGATE}),
+        ("host with a surrogate before the at", "UNPAIRED-SURROGATE", {"host": SURROGATE + "@x"}),
+        ("host with a surrogate and no at", "HOST-NO-AT", {"host": SURROGATE}),
+        ("host with a surrogate and a pool", None, {"host": base_host + "#" + SURROGATE}),
+        ("writable with a surrogate", None, {"writable": "yes" + SURROGATE}),
+        ("extra key with a surrogate value", None, {"colour": SURROGATE}),
+        ("extra key with a surrogate name", None, {SURROGATE: 1}),
+        # upstream's order: flags before host, host before network, network before back end
+        ("host null and writable maybe", None, {"host": None, "writable": "maybe"}),
+        ("host with a pool and an object network", None, {"host": base_host + "#p", "new_share_network_id": {"a": 1}}),
+        ("object network and writable maybe", None, {"new_share_network_id": {"a": 1}, "writable": "maybe"}),
+        # 5 may find a network (MariaDB compares ids as numbers), then the bare host fails; if not, 400
+        ("bare host and an integer network", "HOST-NO-AT", {"host": "{bare}", "new_share_network_id": 5}),
+    ]
+    if action == "migration_check":
+        probes += [
+            ("without new_share_network_id", "CHECK-NO-NETWORK", {"new_share_network_id": _DROP}),
+            ("without new_share_network_id, bare host", "HOST-NO-AT",
+             {"new_share_network_id": _DROP, "host": "{bare}"}),
+            # the predicate cannot see that the service is unknown: upstream stops at 404 first
+            ("without new_share_network_id, unknown back end", "CHECK-NO-NETWORK",
+             {"new_share_network_id": _DROP, "host": PROBE_HOST}),
+        ]
+    else:
+        probes.append(("without new_share_network_id", None, {"new_share_network_id": _DROP}))
+    return probes
+
+
+def known_defects(rec: Recording) -> None:
+    """One probe per input class of every known upstream 500, and the near misses that are 4xx.
+
+    The interaction name ends in ``[DEFECT-ID]`` when the suite's predicate
+    (suite/known_defects.py) says the request hits that defect, ``[none]``
+    otherwise; tests/realmanila/test_known_defects.py holds the recorded
+    statuses to those names.
+    """
+    bare = rec.config.host
+    # A number or [number] as the network id can find an older network (MariaDB compares ids as
+    # numbers); such ids belong to no fixture set, so they get one placeholder of their own.
+    listed = rec.client().get("/share-networks").json() or {}
+    for network in listed.get("share_networks", []):
+        if network["id"] not in rec.subs.table:
+            rec.subs.add(network["id"], "{share_network:other}")
+    for action, base_host in (("migration_check", rec.fixtures.server("idle")["destination_host"]),
+                              ("migration_start", PROBE_HOST)):
+        for what, defect, changes in _defect_probes(action, base_host):
+            changes = {k: (v.replace("{bare}", bare) if isinstance(v, str) else v) for k, v in changes.items()}
+            body = {action: params(base_host, **changes)}
+            tag = f"SSM-DEFECT-{defect}-500" if defect else "none"
+            rec.call(f"{action.removeprefix('migration_')} {what} [{tag}]", "idle", body)
+
+
 SCENARIOS: dict[str, tuple[str, Any]] = {
     "happy-path": ("check, start, progress until phase 1 is done, complete, and what follows", happy_path),
     "cancel": ("start, the wrong-phase answers while migrating, cancel at phase 1 done, and after", cancel_path),
@@ -199,4 +280,8 @@ SCENARIOS: dict[str, tuple[str, Any]] = {
     "idle-errors": ("wrong-state and bad-destination answers on a server that is not migrating", idle_errors),
     "bad-bodies": ("malformed bodies, missing parameters, and boolean spellings", bad_bodies),
     "headers-versions-urls": ("microversions, the experimental header, and URL variants", headers_versions_urls),
+    # Evidence for suite/known_defects.py; recorded to tests/cassettes/probes/ (not replayed on the reference).
+    "known-defects": ("every known upstream 500 by input class, and its 4xx near misses", known_defects),
 }
+# Scenarios whose cassettes are evidence for one module, kept apart from the replayed set.
+PROBE_SCENARIOS = frozenset({"known-defects"})

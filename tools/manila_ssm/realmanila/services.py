@@ -28,7 +28,8 @@ def daemons(config: HarnessConfig) -> dict[str, Daemon]:
     conf = ["--config-file", str(etc / "manila.conf")]
 
     def make(name: str, argv: list[str], marker: str, log_name: str | None = None) -> Daemon:
-        return Daemon(name, tuple(argv), log / (log_name or f"{name}.out"), run / f"{name}.pid", marker)
+        return Daemon(name, tuple(argv), log / (log_name or f"{name}.out"), run / f"{name}.pid", marker,
+                      owner=config.base)
 
     if api_mode(config) == "uwsgi":
         api = make("manila-api", [str(uwsgi_binary(config)), "--ini", str(etc / "uwsgi.ini")], str(etc))
@@ -104,12 +105,14 @@ def start_bus(config: HarnessConfig, all_daemons: Mapping[str, Daemon]) -> None:
     env = child_environment(config)
     for directory in ("rabbitmq-home", "rabbitmq"):
         (config.data_dir / directory).mkdir(parents=True, exist_ok=True)
-    epmd = all_daemons["epmd"]
-    if epmd.pid() is None and not port_open(config.epmd_port):
+    epmd = all_daemons["epmd"]  # this base's own epmd, on its own port
+    _ensure_port_free("epmd", epmd, config.epmd_port)
+    if epmd.pid() is None:
         epmd.start(env, config.base)
         wait_until("epmd", lambda: port_open(config.epmd_port), 10, epmd.log, epmd, 0.2)
     rabbit = all_daemons["rabbitmq"]
     _ensure_port_free("rabbitmq", rabbit, config.amqp_port)
+    _ensure_port_free("rabbitmq", rabbit, config.dist_port)
     rabbit.start(env, config.base)
     # The AMQP listener opens last in RabbitMQ's boot, so an open port means ready.
     wait_until("rabbitmq", lambda: port_open(config.amqp_port), 120, rabbit.log, rabbit)
@@ -184,6 +187,7 @@ def start_manila(config: HarnessConfig, all_daemons: Mapping[str, Daemon]) -> No
 
 
 def start_all(config: HarnessConfig) -> None:
+    """Start whatever of the deployment is not running (harness.up undoes it on failure)."""
     if os.geteuid() != 0:
         raise HarnessError("harness", "run as root: MariaDB and RabbitMQ run as private root daemons")
     all_daemons = daemons(config)
@@ -193,6 +197,15 @@ def start_all(config: HarnessConfig) -> None:
     if keystone.enabled(config):  # Manila's services check tokens with it from the start
         keystone.start(config, all_daemons)
     start_manila(config, all_daemons)
+
+
+def stop_started(config: HarnessConfig, before: set[str]) -> list[str]:
+    """Stop the daemons that run now but did not before (a failed ``up`` undoes itself)."""
+    stopped = []
+    for name, daemon in reversed(list(daemons(config).items())):
+        if name not in before and daemon.stop(timeout=60 if name == "mariadb" else 30):
+            stopped.append(name)
+    return stopped
 
 
 def stop_all(config: HarnessConfig) -> list[str]:

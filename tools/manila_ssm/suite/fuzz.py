@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.errors import FailureGroup
 
+from manila_ssm.suite import known_defects
 from manila_ssm.suite.client import EXPERIMENTAL_HEADER, VERSION_HEADER, ManilaClient
 from manila_ssm.suite.contract import Contract
 from manila_ssm.suite.outcomes import Exchange
@@ -83,40 +84,13 @@ def upstream_accepts(action: str, body: Any) -> bool:
         and all(k in params for k in ("host", *FLAGS))
         and all(oslo_bool(params[k]) for k in FLAGS)
         and isinstance(params["host"], str) and "@" in params["host"] and "#" not in params["host"]
-        and (not params.get("new_share_network_id") or isinstance(params.get("new_share_network_id"), str))
+        and (not params.get("new_share_network_id") or known_defects.binds_as_one_value(params["new_share_network_id"]))
     )
 
 
 def known_defect(action: str, body: Any, status: int | None) -> str | None:
-    """The behaviour §2.7 defect a 5xx answer to ``body`` is explained by, if any."""
-    if status is None or status < 500 or not isinstance(body, dict):
-        return None
-    params = body.get(action)
-    if action not in ("migration_check", "migration_start") or not isinstance(params, dict):
-        return None
-    host = params.get("host", "")
-    if "host" in params and not isinstance(host, str):
-        return "SSM-DEFECT-HOST-NOT-STRING-500"
-    if isinstance(host, str) and "@" not in host:
-        return "SSM-DEFECT-HOST-NO-AT-500"
-    if action == "migration_check" and "new_share_network_id" not in params:
-        return "SSM-DEFECT-CHECK-NO-NETWORK-500"
-    # Seen live on manila 23.0.1 (not in behaviour §2.7): an object as the network id reaches the
-    # share network lookup (an int is "not found", 400), and an unpaired surrogate escape in a
-    # string fails where it meets the database.
-    if isinstance(params.get("new_share_network_id"), dict) and params["new_share_network_id"]:
-        return "SSM-DEFECT-NETWORK-ID-OBJECT-500"
-    if _has_unpaired_surrogate(params):
-        return "SSM-DEFECT-UNPAIRED-SURROGATE-500"
-    return None
-
-
-def _has_unpaired_surrogate(value: Any) -> bool:
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+    """The known upstream defect a 5xx answer to ``body`` is explained by, if any (by cause)."""
+    return known_defects.explain(action, body, status)
 
 
 def _aim(action: str, body: Any, real_host: str | None) -> Any:
