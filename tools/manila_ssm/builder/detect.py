@@ -40,11 +40,22 @@ def _root(source: Path) -> Path:
     return source if source.is_dir() else source.parent
 
 
+_MAX_PEEK = 8 * 1024 * 1024  # as the parser's own limit on a source file
+
+
+def _peek(path: Path) -> str:
+    """A regular file's text, or OSError: a FIFO, device or huge file is not read (it could hang
+    or exhaust memory; the parser reports it with its location)."""
+    if not path.is_file() or path.stat().st_size > _MAX_PEEK:
+        raise OSError(f"{path}: not a regular file of reasonable size")
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
 def _conf_values(root: Path) -> dict[str, str]:
     """String assignments at the top level of ``conf.py`` (parsed, not run), from the root or its parent."""
     for conf in (root / "conf.py", root.parent / "conf.py"):
         try:
-            tree = ast.parse(conf.read_text(encoding="utf-8", errors="replace"))
+            tree = ast.parse(_peek(conf))
         except (OSError, SyntaxError, ValueError):
             continue
         values: dict[str, str] = {}
@@ -61,9 +72,9 @@ def _page_text(root: Path) -> str:
     chunks = []
     for pattern in _PAGES:
         for path in sorted(root.rglob(pattern)):
-            if path.is_file() and not any(part.startswith((".", "_")) for part in path.relative_to(root).parts):
+            if not any(part.startswith((".", "_")) for part in path.relative_to(root).parts):
                 try:
-                    chunks.append(path.read_text(encoding="utf-8", errors="replace"))
+                    chunks.append(_peek(path))
                 except OSError:
                     continue
     return "\n".join(chunks)
@@ -71,7 +82,7 @@ def _page_text(root: Path) -> str:
 
 def _index_title(root: Path) -> str | None:
     try:
-        lines = (root / "index.rst").read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = _peek(root / "index.rst").splitlines()
     except OSError:
         return None
     for line, below in zip(lines, lines[1:]):
