@@ -15,7 +15,7 @@ from manila_ssm.suite.contract import ACTIONS, Contract
 from manila_ssm.suite.outcomes import Exchange
 from manila_ssm.suite.servers import pick_destination
 from manila_ssm.suite.session import SuiteSession
-from manila_ssm.suite.statejudge import Divergence, Tracker
+from manila_ssm.suite.statejudge import TRANSITION_REQUIREMENT, Divergence, Tracker
 
 FLAGS = ("writable", "nondisruptive", "preserve_snapshots")
 
@@ -64,7 +64,11 @@ class Conformance:
         body = exchange.json.get("share_server") if exchange.status == 200 and isinstance(exchange.json, dict) else None
         view = body if isinstance(body, dict) else None
         if view is not None or exchange.status == 404:
-            self._diverged(self.tracker.observe(server_id, view), exchange, None)
+            known = self.tracker.knows(server_id)
+            divergence = self.tracker.observe(server_id, view)
+            self._diverged(divergence, exchange, None)
+            if known and divergence is None:
+                self.verify.passed(TRANSITION_REQUIREMENT, exchange)
         return view
 
     @property
@@ -84,6 +88,8 @@ class Conformance:
         self._diverged(divergence, exchange, action)
         for requirement in decided:
             self.verify.passed(requirement, exchange, action=action)
+        if action == "migration_check" and exchange.status == self.contract.actions[action].success_code:
+            self.verify.check_answer(exchange, exact=self.contract.name == "effective")
 
     def _diverged(self, divergence: Divergence | None, exchange: Exchange, action: str | None) -> None:
         if divergence is not None:

@@ -9,6 +9,7 @@ is refused with :class:`UnsafeServer` before a request leaves the suite.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,19 @@ class ServerPool:
 
     def allowed(self, server_id: str) -> bool:
         return server_id in self.explicit or server_id in self.created
+
+    def adopt(self, destination: str, source: str, view: Mapping[str, Any] | None) -> bool:
+        """Let the suite act on the destination of a migration of a server it may touch.
+
+        Only when the target's own view of it names ``source`` as its source: a
+        destination id read from an answer is never trusted by itself.
+        """
+        if self.allowed(destination):
+            return True
+        if not self.allowed(source) or view is None or view.get("source_share_server_id") != source:
+            return False
+        self.created.append(destination)
+        return True
 
     def guard(self, server_id: str) -> None:
         if not self.allowed(server_id):
