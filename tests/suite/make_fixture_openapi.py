@@ -1,7 +1,12 @@
-"""Writes data/openapi-fixture.json: a hand-made stand-in of our generated OpenAPI (effective contract).
+"""Writes data/openapi-fixture.json: a small hand-made OpenAPI document for the plugin's own unit tests.
 
-Run ``python tests/suite/make_fixture_openapi.py`` to regenerate; the suite's
-unit tests read the JSON file so they do not depend on the spec build.
+Run ``python tests/suite/make_fixture_openapi.py`` to regenerate. It is kept
+for tests of the plugin's mechanics (options, selection, reports, the
+``--ssm-openapi`` flag itself), which need some contract and must not change
+when the spec build does. It is looser than the shipped contract (no
+``additionalProperties: false``, no 406) and so is never used to judge a
+target's sharpness: ``test_broken_targets.py`` runs against the shipped
+``spec/openapi/effective.json``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,167 @@
+"""The state model file and its judge: located errors, the shipped rows, and the judgement of answers."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from manila_ssm.errors import SpecError
+from manila_ssm.suite import catalogue as cat
+from manila_ssm.suite import contract as contracts
+from manila_ssm.suite import statemodel
+from manila_ssm.suite.statejudge import Tracker
+
+SUCCESS = {"migration_check": 200, "migration_start": 202, "migration_complete": 200, "migration_cancel": 202,
+           "migration_get_progress": 200}
+LINKED = "0f0f0f0f-0000-4000-8000-000000000000"
+
+
+def progress(total, task, dest=LINKED):
+    return {"total_progress": total, "task_state": task, "destination_share_server_id": dest}
+
+
+def test_the_shipped_model_loads_and_every_state_is_reachable() -> None:
+    model = statemodel.shipped()
+    reachable, todo = {"idle", "unknown"}, ["idle"]
+    while todo:
+        state = model[todo.pop()]
+        nexts = [f.to for f in state.follows] + [a.then for a in state.answers.values() if a.then]
+        for name in nexts:
+            if name not in reachable:
+                reachable.add(name)
+                todo.append(name)
+    # the destination is a server of its own: it is reached by aiming at it, not by following the source
+    assert set(model.states) - reachable == {"destination"}
+
+
+@pytest.mark.parametrize("contract", ["effective", "documented"])
+def test_every_requirement_a_row_names_is_in_the_catalogue(contract: str) -> None:
+    catalogue = cat.build(contracts.load(contract))
+    tracker = Tracker(statemodel.shipped(), {a: t.success_code for a, t in contracts.load(contract).actions.items()})
+    for state in statemodel.shipped().states.values():
+        for action, answer in state.answers.items():
+            assert tracker.requirement(action, answer.requirement) in catalogue, (state.id, action)
+            assert "§" in answer.source, f"{state.id}.{action} cites no section of the behaviour notes"
+        for row in state.progress:
+            assert "§" in row.source
+
+
+BROKEN_FILES = [
+    ("not-yaml", "states: [\n", 2, "not YAML"),
+    ("unknown-key", """
+        model: 1
+        states:
+          idle:
+            statement: s
+            view: {status: active}
+            colour: red
+            answers: {}
+        """, 6, "unknown key 'colour'"),
+    ("missing-action", """
+        model: 1
+        states:
+          idle:
+            statement: s
+            view: {status: active}
+            answers:
+              migration_check: {code: 200, requirement: r, source: "§1"}
+        """, 7, "no row for migration_start"),
+    ("bad-code", """
+        model: 1
+        states:
+          idle:
+            statement: s
+            view: {status: active}
+            answers:
+              migration_check: {code: 99, requirement: r, source: "§1"}
+        """, 7, "must be an HTTP status"),
+    ("unknown-follow", """
+        model: 1
+        states:
+          idle:
+            statement: s
+            view: {status: active}
+            answers: {}
+            follows:
+              - {to: nowhere, source: "§1"}
+        """, 4, "follows unknown state 'nowhere'"),
+    ("bad-progress", """
+        model: 1
+        states:
+          idle:
+            statement: s
+            view: {status: active}
+            answers: {}
+            progress:
+              - {total_progress: 150, task_state: "", destination: none, source: "§1"}
+        """, 8, "total_progress must be 0..100"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [c[1:] for c in BROKEN_FILES], ids=[c[0] for c in BROKEN_FILES])
+def test_mistakes_are_located(tmp_path: Path, text: str, line: int, message: str) -> None:
+    path = tmp_path / "model.yaml"
+    path.write_text(textwrap.dedent(text).lstrip("\n") if text.startswith("\n") else text, encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        statemodel.load(path)
+    found = [f for f in caught.value.findings if message in f.message]
+    assert found, [f.format() for f in caught.value.findings]
+    assert found[0].location == found[0].location.__class__(str(path), line)
+
+
+# (steps, the requirement the last step breaks or None); a step is (action, status, body) or ("view", view)
+JUDGEMENTS = [
+    ("idle refuses complete", [("migration_complete", 400, None)], None),
+    ("complete on an idle server", [("migration_complete", 200, {})], "SSM-COMPLETE-IDLE-400"),
+    ("start, then progress before the link", [("migration_start", 202, None),
+                                              ("migration_get_progress", 200, progress(0, "", ""))], None),
+    ("success during phase 1", [("migration_start", 202, None), ("view", "server_migrating",
+                                                                 "migration_driver_in_progress"),
+                                ("migration_get_progress", 200, progress(40, "migration_success"))],
+     "SSM-PROGRESS-TASK-STATE-BY-STATE"),
+    ("phase 1 done below 100", [("view", "server_migrating", "migration_driver_phase1_done"),
+                                ("migration_get_progress", 200, progress(50, "migration_driver_phase1_done"))],
+     "SSM-PROGRESS-VALUE-BY-STATE"),
+    ("empty destination after the link", [("view", "server_migrating", "migration_driver_starting"),
+                                          ("migration_get_progress", 200, progress(0, "migration_driver_starting", ""))],
+     "SSM-PROGRESS-DEST-LINKED"),
+    ("complete after a finished cancel", [("view", "active", "migration_cancelled"), ("migration_complete", 200, {})],
+     "SSM-AFTER-CANCEL-400"),
+    ("complete right after an accepted cancel may still be taken", [
+        ("view", "server_migrating", "migration_driver_phase1_done"), ("migration_cancel", 202, None),
+        ("migration_complete", 200, {})], None),
+    ("cancel held, then the cancelled state", [
+        ("view", "server_migrating", "migration_driver_phase1_done"), ("migration_cancel", 202, None),
+        ("view", "server_migrating", "migration_cancel_in_progress"), ("view", "active", "migration_cancelled")], None),
+    ("a view that steps back", [("view", "server_migrating", "migration_driver_phase1_done"),
+                                ("view", "server_migrating", "migration_driver_in_progress")], "SSM-STATE-TRANSITIONS"),
+    ("cancel before the driver, time passing", [("view", "server_migrating", "migration_in_progress"),
+                                                ("migration_cancel", 202, None)], None),
+    ("cancel before the driver", [("view", "server_migrating", "migration_in_progress"), ("hold",),
+                                  ("migration_cancel", 202, None)], "SSM-CANCEL-EARLY-400"),
+    ("progress refused in phase 1", [("view", "server_migrating", "migration_driver_starting"), ("hold",),
+                                     ("migration_get_progress", 400, None)], "SSM-PROGRESS-STATUS-200"),
+    ("the destination refuses check", [("view", "server_migrating_to", "migration_driver_in_progress"), ("hold",),
+                                       ("migration_check", 200, {})], "SSM-DESTINATION-REFUSES"),
+    ("progress after success", [("view", "inactive", "migration_success"), ("view", None, None),
+                                ("migration_get_progress", 200, progress(100, "migration_success"))], None),
+]
+
+
+@pytest.mark.parametrize(("steps", "expected"), [j[1:] for j in JUDGEMENTS], ids=[j[0] for j in JUDGEMENTS])
+def test_answers_are_judged_by_the_observed_state(steps, expected) -> None:
+    tracker = Tracker(statemodel.shipped(), SUCCESS)
+    if steps[0][0] != "view":  # otherwise the first view sets what the suite knows
+        tracker.assume("s", ["idle"])
+    outcome = None
+    for step in steps:
+        if step[0] == "hold":
+            tracker.held.add("s")
+        elif step[0] == "view":
+            view = None if step[1] is None else {"status": step[1], "task_state": step[2]}
+            outcome = tracker.observe("s", view)
+        else:
+            outcome, _ = tracker.judge("s", *step)
+    assert (outcome.requirement if outcome else None) == expected, outcome and outcome.message
