@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from manila_ssm.apiref._context import Context
 from manila_ssm.apiref._directives import apiref_node
 from manila_ssm.apiref._files import UnreadableFile, read_text
 from manila_ssm.apiref._operations import build_operation
+
+_HTTP_WORD = re.compile(r"^[A-Z]+$")
 from manila_ssm.apiref._rst import parse_document
 from manila_ssm.apiref._walk import Walked, walk
 from manila_ssm.errors import Finding, Location, Severity, SpecError
@@ -231,7 +234,11 @@ def parse(source: Path, *, strict: bool = False, tolerant: bool = False) -> ApiR
     for document, result in zip(documents, walked):
         ctx.document = document
         for raw in result.operations:
-            operations.append(build_operation(ctx, raw))
+            operation = build_operation(ctx, raw)
+            # `rest_method:: /v2/x` (no method) was reported as directive-invalid; its URL is not a
+            # method, so there is no operation to build (Sphinx renders nothing useful either).
+            if operation.path and _HTTP_WORD.match(operation.method):
+                operations.append(operation)
         sections.extend(_sections(ctx, result))
         for stray in result.stray_methods:
             ctx.add(

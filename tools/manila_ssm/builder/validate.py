@@ -13,6 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from manila_ssm.builder.openapi_check import check_openapi
@@ -78,8 +79,12 @@ def validate_examples(document: dict[str, Any], where: Location, locate: Locate 
         sample = str(example.get("summary", ""))
         # Our builders put the sample's path in the summary: point at the sample when there is one.
         at = Location(sample) if sample.endswith(".json") else locate(_parts(at_pointer))
-        for error in validator.iter_errors(example.get("value")):
-            findings.append(_finding("SSM-VALIDATE-SAMPLE", at, f"example {name!r} at {where.file}#{at_pointer} does not match its schema: {_reason(error)}"))
+        try:
+            for error in validator.iter_errors(example.get("value")):
+                findings.append(_finding("SSM-VALIDATE-SAMPLE", at, f"example {name!r} at {where.file}#{at_pointer} does not match its schema: {_reason(error)}"))
+        except Unresolvable as error:  # a schema reference the document does not hold
+            findings.append(_finding("SSM-VALIDATE-SAMPLE", at, f"example {name!r} at {where.file}#{at_pointer}: its schema {schema_ref} cannot be resolved ({error})",
+                                     "fix the reference, or report the builder bug that wrote it"))
     return findings
 
 
