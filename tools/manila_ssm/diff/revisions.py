@@ -39,11 +39,11 @@ class Built:
 def build_tree(folder: Path, options_file: Path | None = None) -> tuple[ApiRef, Mapping[str, Any]]:
     """Parse and build the api-ref tree in ``folder``; source locations relative to ``folder``."""
     from manila_ssm.apiref import parse
-    from manila_ssm.builder.contracts import default_options
+    from manila_ssm.builder.detect import options_for
     from manila_ssm.builder.openapi import build_openapi
     from manila_ssm.builder.options import load_options
 
-    options = load_options(options_file) if options_file else default_options()
+    options = load_options(options_file) if options_file else options_for(folder)
     api = parse(folder)
     return api, build_openapi(api, options, folder).document
 

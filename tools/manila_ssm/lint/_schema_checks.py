@@ -18,7 +18,7 @@ from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from manila_ssm.builder.contracts import default_options
+from manila_ssm.builder.detect import options_for
 from manila_ssm.builder.openapi import build_openapi
 from manila_ssm.builder.validate import examples_of
 from manila_ssm.errors import Location
@@ -35,7 +35,7 @@ def samples_match_their_schemas(subject: Subject) -> Iterator[Hit]:
     for operation in subject.api.operations:
         for sample in (*operation.request_samples, *operation.response_samples):
             shown_at.setdefault(sample.path, sample.location)
-    document = build_openapi(subject.api, default_options()).document
+    document = build_openapi(subject.api, options_for(subject.root)).document
     registry = Registry().with_resource(_DOCUMENT, Resource(contents=document, specification=DRAFT202012))
     for _, _, example, schema_ref in examples_of(document):
         sample = str(example.get("summary", ""))
