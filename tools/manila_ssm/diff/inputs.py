@@ -116,7 +116,7 @@ def apiref_builder(options_file: Path | None = None, contract: str = "documented
 
         # the tree's own options unless given: Manila's apply to Manila's tree only
         options = load_options(options_file) if options_file else options_for(path)
-        api = parse(path)
+        api = parse(path, tolerant=True)  # as `spec build`: nothing in one revision is fatal
         # sources relative to the tree root, so both sides of a diff name the same files
         document = build_openapi(api, options, Path(api.root)).document
         return effective_from_documented(document).document if contract == "effective" else document

@@ -22,7 +22,7 @@ from manila_ssm.diff import _git
 from manila_ssm.errors import SpecError
 from manila_ssm.model import ApiRef
 
-_CACHE_FORMAT = "1"
+_CACHE_FORMAT = "2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ def build_tree(folder: Path, options_file: Path | None = None) -> tuple[ApiRef, 
     from manila_ssm.builder.options import load_options
 
     options = load_options(options_file) if options_file else options_for(folder)
-    api = parse(folder)
+    api = parse(folder, tolerant=True)  # as `spec build`: nothing in one revision is fatal
     return api, build_openapi(api, options, folder).document
 
 

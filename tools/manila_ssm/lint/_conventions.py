@@ -135,6 +135,64 @@ def _keys(body: object, prefix: str = "") -> Iterator[str]:
             yield from _keys(element, prefix)
 
 
+def _objects(values: list[object]) -> Iterator[dict[str, object]]:
+    for value in values:
+        if isinstance(value, dict):
+            yield value
+        elif isinstance(value, list):
+            yield from _objects(value)
+
+
+def _children(names: set[str], prefix: str) -> set[str]:
+    """The declared names one level under ``prefix`` ("" for the top level)."""
+    return {n[len(prefix) + 1:] if prefix else n for n in names
+            if (n.startswith(prefix + ".") if prefix else True) and "." not in (n[len(prefix) + 1:] if prefix else n)}
+
+
+def _is_placeholder(names: set[str], path: str, free_values: list[object]) -> bool:
+    """Whether the declared segment ``path`` names a key by its value (Placement's ``usages.consumer_type``).
+
+    Shown by shape: an undeclared key at its level holds an object with one of the
+    fields declared under ``path``; or, for a leaf written in capitals
+    (``RESOURCE_CLASS``), the level has undeclared keys.
+    """
+    below = _children(names, path)
+    if below:
+        return any(below & obj.keys() for obj in _objects(free_values))
+    leaf = path.rsplit(".", 1)[-1]
+    return leaf.isupper() and bool(free_values)
+
+
+def _value_at(body: object, key: str) -> list[object]:
+    values: list[object] = [body]
+    for segment in key.split("."):
+        values = [obj[segment] for obj in _objects(values) if segment in obj]
+    return values
+
+
+def shown_through_placeholders(names: set[str], body: object, name: str) -> bool:
+    """Whether the sample shows ``name`` once declared segments that stand for keys by value are followed."""
+    segments = name.split(".")
+    values: list[object] = [body]
+    through = False
+    for i, segment in enumerate(segments):
+        prefix, path = ".".join(segments[:i]), ".".join(segments[: i + 1])
+        level = _children(names, prefix)
+        found: list[object] = []
+        free: list[object] = []
+        for obj in _objects(values):
+            if segment in obj:
+                found.append(obj[segment])
+            free.extend(v for k, v in obj.items() if k not in level)
+        if found:
+            values = found
+        elif _is_placeholder(names, path, free):
+            values, through = free, True
+        else:
+            return False
+    return through
+
+
 def _declared(op: Operation, role: str) -> tuple[Parameter, ...]:
     listed = op.request_parameters if role == "request" else op.response_parameters
     return tuple(p for p in listed if p.definition.in_ == "body")
@@ -167,6 +225,8 @@ class Conventions:
         if rule == "rst-warning" and (_RAW_DISABLED in finding.message or (
                 _SUBSTITUTION.search(finding.message) and "raw::" in self._line(finding.location))):
             return "the `raw` directive is disabled here for safety; Sphinx renders it"
+        if rule == "role-unknown":
+            return self._site_role(finding)
         if rule == "page-not-included" and finding.location.file in self._toctree:
             return "reached by a Sphinx toctree"
         if rule == "path-param-unused":
@@ -175,6 +235,22 @@ class Conventions:
             return self._missing(finding)
         if rule == "sample-undeclared-key":
             return self._undeclared(finding)
+        return None
+
+    def _site_role(self, finding: Finding) -> str | None:
+        """A role the site's ``conf.py`` defines (``extlinks``): Sphinx renders it; conf.py is read, never run."""
+        match = re.search(r"unknown role `:([^:`]+):`", finding.message)
+        if match is None or self._root is None:
+            return None
+        for conf in (self._root / "conf.py", self._root.parent / "conf.py"):
+            try:
+                text = conf.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if re.search(r"extlinks\b", text) and re.search(rf"['\"]{re.escape(match.group(1))}['\"]\s*:", text):
+                return f"role `{match.group(1)}` is defined by the site's extlinks (conf.py)"
+            if match.group(1).endswith("-doc") and "openstackdocstheme" in text:
+                return f"openstackdocstheme (loaded in conf.py) provides the `<project>-doc` link role `{match.group(1)}`"
         return None
 
     def _directive(self, finding: Finding) -> str | None:
@@ -216,6 +292,8 @@ class Conventions:
             return f"the field ends at microversion {parameter.definition.max_version}; the sample is of a later one"
         if name in {k.rsplit(".", 1)[-1] for k in _keys(sample.body)}:
             return "the sample shows the key; it is listed twice (see param-listed-twice)"
+        if shown_through_placeholders({p.name for p in _declared(op, sample.role)}, sample.body, name):
+            return "shown under keys that a declared segment stands for (a key named by its value)"
         others = op.request_samples if sample.role == "request" else op.response_samples
         if any(name in {k.rsplit(".", 1)[-1] for k in _keys(s.body)} for s in others if s is not sample):
             return "shown by another sample of the operation (one sample per microversion)"
@@ -239,6 +317,12 @@ class Conventions:
             pattern = template_pattern(parameter.name)
             if pattern is not None and pattern.match(leaf):
                 return f"matches the templated key `{parameter.name}`"
+        names = {p.name for p in _declared(op, sample.role)}
+        parent = key.rsplit(".", 1)[0] if "." in key else ""
+        value = _value_at(sample.body, key)
+        for sibling in _children(names, parent):
+            if _is_placeholder(names, f"{parent}.{sibling}" if parent else sibling, value):
+                return f"a key named by its value: the declared `{sibling}` stands for it"
         body = sample.body
         if "." not in key and isinstance(body, dict) and isinstance(body.get(key), (dict, list)):
             names = {p.name for p in _declared(op, sample.role)}
