@@ -225,6 +225,8 @@ class Conventions:
         if rule == "rst-warning" and (_RAW_DISABLED in finding.message or (
                 _SUBSTITUTION.search(finding.message) and "raw::" in self._line(finding.location))):
             return "the `raw` directive is disabled here for safety; Sphinx renders it"
+        if rule == "sample-invalid-json" and re.search(r"invalid JSON in sample `[^`]+\.(txt|text|ini|conf|xml)`", finding.message):
+            return "the sample is not JSON by its own name (a form-encoded or text body shown as written)"
         if rule == "role-unknown":
             return self._site_role(finding)
         if rule == "page-not-included" and finding.location.file in self._toctree:
@@ -318,6 +320,8 @@ class Conventions:
             if pattern is not None and pattern.match(leaf):
                 return f"matches the templated key `{parameter.name}`"
         names = {p.name for p in _declared(op, sample.role)}
+        if "." in key and leaf in names and not any("." in n for n in names):
+            return f"`{leaf}` is declared in the page's flat parameter list (Keystone's style: nesting left to the sample)"
         parent = key.rsplit(".", 1)[0] if "." in key else ""
         value = _value_at(sample.body, key)
         for sibling in _children(names, parent):

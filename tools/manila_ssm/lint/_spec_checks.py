@@ -102,6 +102,20 @@ def _versioned_lists(subject: Subject, first: Location, again: Location) -> bool
     return any(_LIST_START.match(line) for line in lines) and any(_MICROVERSION.search(line) for line in lines)
 
 
+def _flat_levels(listed: tuple[Parameter, ...], first: Parameter, again: Parameter) -> bool:
+    """Whether two different definitions of one name sit at two levels of a flat list.
+
+    Keystone lists no dotted names: ``links`` (the collection's), ``users``
+    (an array), then ``links`` again (each user's) are two fields. A container
+    listed between two different definitions marks the second as nested.
+    """
+    if first.definition.key == again.definition.key or any("." in p.name for p in listed):
+        return False
+    start, end = listed.index(first), listed.index(again)
+    return any(p.definition.in_ == "body" and p.definition.type.strip().lower() in {"object", "array", "dict", "list"}
+               for p in listed[start + 1 : end])
+
+
 @check("param-listed-twice")
 def parameters_listed_twice(subject: Subject) -> Iterator[Hit]:
     for op in subject.api.operations:
@@ -114,7 +128,7 @@ def parameters_listed_twice(subject: Subject) -> Iterator[Hit]:
                     first[key] = parameter
                 elif not _twins(earlier.definition, parameter.definition) and not _versioned_lists(
                     subject, earlier.used_at, parameter.used_at
-                ):
+                ) and not _flat_levels(listed, earlier, parameter):
                     yield Hit(parameter.used_at, f"`{parameter.name}` ({parameter.definition.in_}) is already listed at {earlier.used_at}")
 
 
