@@ -47,6 +47,7 @@ _ABSENT_TEXT = re.compile(
     r"not be present|only (be )?present|not present|is omitted|may be (absent|omitted)|only (be )?(included|returned)|"
     r"not (be )?(included|returned)", re.IGNORECASE)
 _TOCTREE = re.compile(r"^(\s*)\.\. toctree::")
+_STANDS_FOR = re.compile(r"``[\w.<>{}-]+`` (?:stands for|is a placeholder)", re.IGNORECASE)
 _OPTIONAL_TEXT = re.compile(r"\boptional\b", re.IGNORECASE)
 
 
@@ -161,6 +162,38 @@ def _is_placeholder(names: set[str], path: str, free_values: list[object]) -> bo
         return any(below & obj.keys() for obj in _objects(free_values))
     leaf = path.rsplit(".", 1)[-1]
     return leaf.isupper() and bool(free_values)
+
+
+def _empty_containers(body: object) -> set[str]:
+    """Keys whose value in the sample is an empty list or object."""
+    found: set[str] = set()
+    for obj in _objects([*_all_values(body)]):
+        found.update(k for k, v in obj.items() if v == [] or v == {})
+    return found
+
+
+def _all_values(body: object) -> Iterator[object]:
+    yield body
+    if isinstance(body, dict):
+        for value in body.values():
+            yield from _all_values(value)
+    elif isinstance(body, list):
+        for value in body:
+            yield from _all_values(value)
+
+
+def _sample_version(path: str) -> tuple[int, int] | None:
+    """The microversion a sample's path names (Nova's ``api_samples/.../v2.62/...``), if any."""
+    match = re.search(r"/v(\d+)\.(\d+)/", path)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _version_tuple(text: str) -> tuple[int, int]:
+    major, _, minor = str(text).partition(".")
+    try:
+        return int(major), int(minor or 0)
+    except ValueError:
+        return (0, 0)
 
 
 def _value_at(body: object, key: str) -> list[object]:
@@ -294,6 +327,28 @@ class Conventions:
             return f"the field ends at microversion {parameter.definition.max_version}; the sample is of a later one"
         if name in {k.rsplit(".", 1)[-1] for k in _keys(sample.body)}:
             return "the sample shows the key; it is listed twice (see param-listed-twice)"
+        declared = _declared(op, sample.role)
+        container = next((p for p in declared if "." in name and p.name == name.rsplit(".", 1)[0]), None)
+        if container is not None and not any(k == container.name or k.endswith("." + container.name) for k in _keys(sample.body)) \
+                and (not container.definition.required or _ABSENT_TEXT.search(container.definition.description or "")):
+            return f"its container `{container.name}` is optional and absent from this sample"
+        empty = _empty_containers(sample.body)
+        if "." in name and name.rsplit(".", 1)[0].rsplit(".", 1)[-1] in empty:
+            return "a field of the elements of a list the sample shows empty"
+        body = sample.body
+        if "." not in name and isinstance(body, dict) and len(body) == 1 and next(iter(body.values())) == [] \
+                and next(iter(body)) in {p.name for p in declared}:
+            return "the whole body is an empty list; its elements' fields cannot be shown"
+        if name in {"key", "value"} and any(set(obj) - {p.name for p in declared} for obj in _objects([*_all_values(sample.body)])):
+            return f"`{name}` stands for each entry of a map (its keys are named by value)"
+        early = _sample_version(sample.path)
+        if parameter is not None and early is not None and parameter.definition.min_version and \
+                early < _version_tuple(parameter.definition.min_version):
+            return f"the field starts at microversion {parameter.definition.min_version}; the sample is of an earlier one"
+        if "." in name and any(k == name or k.endswith("." + name) for k in _keys(sample.body)):
+            return f"the sample shows `{name}` at that dotted path (under the body's wrapper)"
+        if parameter is not None and _STANDS_FOR.search(parameter.definition.description or ""):
+            return "the field's name stands for a value (its description says so); the sample uses a real one"
         if shown_through_placeholders({p.name for p in _declared(op, sample.role)}, sample.body, name):
             return "shown under keys that a declared segment stands for (a key named by its value)"
         others = op.request_samples if sample.role == "request" else op.response_samples
@@ -320,6 +375,13 @@ class Conventions:
             if pattern is not None and pattern.match(leaf):
                 return f"matches the templated key `{parameter.name}`"
         names = {p.name for p in _declared(op, sample.role)}
+        if "." in key and key.rsplit(".", 1)[0].rsplit(".", 1)[-1] in names and any(
+                _STANDS_FOR.search(p.definition.description or "") for p in _declared(op, sample.role)):
+            return "a key named by its value: a declared field's description says its name stands for a value"
+        if "key" in names and "value" in names:
+            return "a map entry: the page declares its `key` and `value` placeholders"
+        if any("." in n and (key == n or key.endswith("." + n)) for n in names):
+            return "declared by its dotted name (relative to the body's wrapper)"
         if "." in key and leaf in names and not any("." in n for n in names):
             return f"`{leaf}` is declared in the page's flat parameter list (Keystone's style: nesting left to the sample)"
         parent = key.rsplit(".", 1)[0] if "." in key else ""

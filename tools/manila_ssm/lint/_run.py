@@ -65,7 +65,7 @@ def _parse(source: Path) -> tuple[ApiRef, Path, bool]:
     return merged, source, True
 
 
-_ABSOLUTE = re.compile(r"`(/[^`]+)`")
+_ABSOLUTE = re.compile(r"(?<![\w/.])(/[^\s`'\",;]+)")
 
 
 def _portable(finding: Finding, root: Path) -> Finding:
@@ -76,7 +76,7 @@ def _portable(finding: Finding, root: Path) -> Finding:
     """
     def relative(match: re.Match[str]) -> str:
         path = match.group(1)  # URL paths such as `/v2/servers` are not files and stay as they are
-        return f"`{Path(os.path.relpath(path, root)).as_posix()}`" if os.path.isfile(path) else match.group(0)
+        return Path(os.path.relpath(path, root)).as_posix() if os.path.isfile(path) else match.group(0)
 
     message = _ABSOLUTE.sub(relative, finding.message)
     return finding if message == finding.message else replace(finding, message=message)

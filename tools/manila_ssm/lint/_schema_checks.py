@@ -12,6 +12,7 @@ Findings point at the ``literalinclude`` that shows the sample.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
@@ -48,12 +49,22 @@ def samples_match_their_schemas(subject: Subject) -> Iterator[Hit]:
                 continue
             # A oneOf/anyOf failure says more through its closest branch than through the whole value.
             closest = best_match(error.context) if error.context else error
-            if closest.validator == "type" and closest.instance is None:
+            if _only_nulls(error):
                 continue  # null stands for "not set" (os-api-ref has no `nullable`), as in sample-type-mismatch
             at = "/" + "/".join(str(part) for part in error.absolute_path)
             detail = closest.message
             yield Hit(shown_at[sample], f"{sample} at {at} fails the schema built for it ({error.validator}): "
                                         f"{_short(detail)}")
+
+
+def _only_nulls(error: Any) -> bool:
+    """Whether the failure is a null where a value was declared (in some oneOf/anyOf branch, nothing else)."""
+    if not error.context:
+        return error.validator == "type" and error.instance is None
+    branches: dict[object, list[Any]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0] if sub.relative_schema_path else None, []).append(sub)
+    return any(all(_only_nulls(sub) for sub in subs) for subs in branches.values())
 
 
 def _short(text: str, limit: int = 160) -> str:
