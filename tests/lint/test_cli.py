@@ -102,13 +102,14 @@ def test_missing_tree_is_a_usage_error() -> None:
         ("samples/widget-show-response.json", '{"enabled": true,\n "name": }\n', "samples/widget-show-response.json:2"),
     ],
 )
-def test_unreadable_input_exits_2_with_its_place(tmp_path: Path, broken: str, text: str, where: str) -> None:
+def test_unreadable_file_is_a_finding_at_its_place(tmp_path: Path, broken: str, text: str, where: str) -> None:
+    # As Sphinx: one unreadable file is a located error finding (exit 1), never the end of the run.
     tree = tmp_path / "tree"
     shutil.copytree(CASES / "clean", tree)
     (tree / broken).write_text(text, encoding="utf-8")
     code, out, err = run("spec", "lint", tree)
-    assert code == cli.EXIT_USAGE and out == ""
-    assert where in err and "Traceback" not in err
+    assert code == 1 and "Traceback" not in out + err
+    assert any(line.startswith(where) and ": error: " in line for line in out.splitlines()), out
 
 
 def test_malformed_errata_exits_2_with_its_line(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from pathlib import Path
 
 from docutils import nodes
-from docutils.parsers.rst import Directive, directives, roles
+from docutils.parsers.rst import Directive, directives, languages, roles
 from docutils.parsers.rst.directives import admonitions
 from docutils.statemachine import string2lines
 
@@ -256,6 +256,7 @@ ROLES = {
 }
 """Sphinx's roles: their visible text is kept (no cross-reference to resolve without Sphinx)."""
 
+_ENGLISH_ROLES = languages.get_language("en")
 _ROLE_USE = re.compile(r"(?<![\w`]):([A-Za-z][\w.+-]*):`")
 
 
@@ -285,7 +286,8 @@ def register_extension_roles(lines: Any) -> None:
     """
     for line in lines:
         for name in _ROLE_USE.findall(str(line)):
-            if name.lower() not in roles._roles and name.lower() not in roles._role_registry:
+            canonical = _ENGLISH_ROLES.roles.get(name.lower(), name.lower())  # `rfc` is docutils' `rfc-reference`
+            if name.lower() not in roles._roles and canonical not in roles._role_registry:
                 roles.register_local_role(name.lower(), _extension_role)
 
 

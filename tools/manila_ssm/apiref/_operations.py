@@ -257,7 +257,10 @@ class _Builder:
 
     def _check_path_parameters(self, operation: Operation) -> None:
         variables = _TEMPLATE_VARIABLE.findall(operation.path)
-        declared = {p.name: p for p in operation.request_parameters}
+        declared: dict[str, Parameter] = {}
+        for parameter in operation.request_parameters:  # a name listed both in the path and the body is a path variable
+            if parameter.name not in declared or parameter.definition.in_ == "path":
+                declared[parameter.name] = parameter
         for variable in variables:
             parameter = declared.get(variable)
             if parameter is None:

@@ -97,13 +97,21 @@ def _inside_nested_operation(node: nodes.Node, top: nodes.section) -> bool:
     return False
 
 
+def _nested_title(outer: str | None, inner: str) -> str:
+    """A subsection's title, prefixed by the outer one when it names neither side ("Response" > "Parameters")."""
+    words = inner.lower()
+    if outer is None or "request" in words or "response" in words:
+        return inner
+    return f"{outer} {inner}"
+
+
 def _items(section: nodes.section, subsection: str | None) -> list[tuple[nodes.Node, str | None]]:
     """Nodes of ``section`` in document order with their innermost subsection title."""
     found: list[tuple[nodes.Node, str | None]] = []
     for child in section.children:
         if isinstance(child, nodes.section):
             if not _methods(child):
-                found.extend(_items(child, _title(child)))
+                found.extend(_items(child, _nested_title(subsection, _title(child))))
         elif _is_method(child) or is_item(child):
             found.append((child, subsection))
         elif isinstance(child, nodes.Element):

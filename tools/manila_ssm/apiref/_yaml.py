@@ -33,10 +33,12 @@ class _Loader(FastSafeLoader):  # type: ignore[misc,valid-type]
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         # Merge keys (``<<: *anchor``, used by Nova's and Placement's parameters.yaml) first:
-        # the merged entries are not duplicates, and ``<<`` itself has no constructor.
+        # ``<<`` itself has no constructor. A key written here overrides the merged one
+        # (YAML's merge semantics), so only keys written twice in this mapping are duplicates.
+        written = [key_node for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge"]
         self.flatten_mapping(node)
         seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
+        for key_node in written:
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             if key in seen:

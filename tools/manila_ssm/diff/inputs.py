@@ -109,12 +109,14 @@ def apiref_builder(options_file: Path | None = None, contract: str = "documented
 
     def build(path: Path) -> Mapping[str, Any]:
         from manila_ssm.apiref import parse
-        from manila_ssm.builder.contracts import default_options, effective_from_documented
+        from manila_ssm.builder.contracts import effective_from_documented
+        from manila_ssm.builder.detect import options_for
         from manila_ssm.builder.openapi import build_openapi
         from manila_ssm.builder.options import load_options
 
-        options = load_options(options_file) if options_file else default_options()
-        api = parse(path)
+        # the tree's own options unless given: Manila's apply to Manila's tree only
+        options = load_options(options_file) if options_file else options_for(path)
+        api = parse(path, tolerant=True)  # as `spec build`: nothing in one revision is fatal
         # sources relative to the tree root, so both sides of a diff name the same files
         document = build_openapi(api, options, Path(api.root)).document
         return effective_from_documented(document).document if contract == "effective" else document

@@ -22,7 +22,7 @@ from manila_ssm.diff import _git
 from manila_ssm.errors import SpecError
 from manila_ssm.model import ApiRef
 
-_CACHE_FORMAT = "1"
+_CACHE_FORMAT = "2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +39,12 @@ class Built:
 def build_tree(folder: Path, options_file: Path | None = None) -> tuple[ApiRef, Mapping[str, Any]]:
     """Parse and build the api-ref tree in ``folder``; source locations relative to ``folder``."""
     from manila_ssm.apiref import parse
-    from manila_ssm.builder.contracts import default_options
+    from manila_ssm.builder.detect import options_for
     from manila_ssm.builder.openapi import build_openapi
     from manila_ssm.builder.options import load_options
 
-    options = load_options(options_file) if options_file else default_options()
-    api = parse(folder)
+    options = load_options(options_file) if options_file else options_for(folder)
+    api = parse(folder, tolerant=True)  # as `spec build`: nothing in one revision is fatal
     return api, build_openapi(api, options, folder).document
 
 

@@ -47,6 +47,7 @@ _ABSENT_TEXT = re.compile(
     r"not be present|only (be )?present|not present|is omitted|may be (absent|omitted)|only (be )?(included|returned)|"
     r"not (be )?(included|returned)", re.IGNORECASE)
 _TOCTREE = re.compile(r"^(\s*)\.\. toctree::")
+_STANDS_FOR = re.compile(r"``[\w.<>{}-]+`` (?:stands for|is a placeholder)", re.IGNORECASE)
 _OPTIONAL_TEXT = re.compile(r"\boptional\b", re.IGNORECASE)
 
 
@@ -135,6 +136,96 @@ def _keys(body: object, prefix: str = "") -> Iterator[str]:
             yield from _keys(element, prefix)
 
 
+def _objects(values: list[object]) -> Iterator[dict[str, object]]:
+    for value in values:
+        if isinstance(value, dict):
+            yield value
+        elif isinstance(value, list):
+            yield from _objects(value)
+
+
+def _children(names: set[str], prefix: str) -> set[str]:
+    """The declared names one level under ``prefix`` ("" for the top level)."""
+    return {n[len(prefix) + 1:] if prefix else n for n in names
+            if (n.startswith(prefix + ".") if prefix else True) and "." not in (n[len(prefix) + 1:] if prefix else n)}
+
+
+def _is_placeholder(names: set[str], path: str, free_values: list[object]) -> bool:
+    """Whether the declared segment ``path`` names a key by its value (Placement's ``usages.consumer_type``).
+
+    Shown by shape: an undeclared key at its level holds an object with one of the
+    fields declared under ``path``; or, for a leaf written in capitals
+    (``RESOURCE_CLASS``), the level has undeclared keys.
+    """
+    below = _children(names, path)
+    if below:
+        return any(below & obj.keys() for obj in _objects(free_values))
+    leaf = path.rsplit(".", 1)[-1]
+    return leaf.isupper() and bool(free_values)
+
+
+def _empty_containers(body: object) -> set[str]:
+    """Keys whose value in the sample is an empty list or object."""
+    found: set[str] = set()
+    for obj in _objects([*_all_values(body)]):
+        found.update(k for k, v in obj.items() if v == [] or v == {})
+    return found
+
+
+def _all_values(body: object) -> Iterator[object]:
+    yield body
+    if isinstance(body, dict):
+        for value in body.values():
+            yield from _all_values(value)
+    elif isinstance(body, list):
+        for value in body:
+            yield from _all_values(value)
+
+
+def _sample_version(path: str) -> tuple[int, int] | None:
+    """The microversion a sample's path names (Nova's ``api_samples/.../v2.62/...``), if any."""
+    match = re.search(r"/v(\d+)\.(\d+)/", path)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _version_tuple(text: str) -> tuple[int, int]:
+    major, _, minor = str(text).partition(".")
+    try:
+        return int(major), int(minor or 0)
+    except ValueError:
+        return (0, 0)
+
+
+def _value_at(body: object, key: str) -> list[object]:
+    values: list[object] = [body]
+    for segment in key.split("."):
+        values = [obj[segment] for obj in _objects(values) if segment in obj]
+    return values
+
+
+def shown_through_placeholders(names: set[str], body: object, name: str) -> bool:
+    """Whether the sample shows ``name`` once declared segments that stand for keys by value are followed."""
+    segments = name.split(".")
+    values: list[object] = [body]
+    through = False
+    for i, segment in enumerate(segments):
+        prefix, path = ".".join(segments[:i]), ".".join(segments[: i + 1])
+        level = _children(names, prefix)
+        found: list[object] = []
+        free: list[object] = []
+        for obj in _objects(values):
+            if segment in obj:
+                found.append(obj[segment])
+            free.extend(v for k, v in obj.items() if k not in level)
+        if found:
+            values = found
+        elif _is_placeholder(names, path, free):
+            values, through = free, True
+        else:
+            return False
+    return through
+
+
 def _declared(op: Operation, role: str) -> tuple[Parameter, ...]:
     listed = op.request_parameters if role == "request" else op.response_parameters
     return tuple(p for p in listed if p.definition.in_ == "body")
@@ -167,6 +258,10 @@ class Conventions:
         if rule == "rst-warning" and (_RAW_DISABLED in finding.message or (
                 _SUBSTITUTION.search(finding.message) and "raw::" in self._line(finding.location))):
             return "the `raw` directive is disabled here for safety; Sphinx renders it"
+        if rule == "sample-invalid-json" and re.search(r"invalid JSON in sample `[^`]+\.(txt|text|ini|conf|xml)`", finding.message):
+            return "the sample is not JSON by its own name (a form-encoded or text body shown as written)"
+        if rule == "role-unknown":
+            return self._site_role(finding)
         if rule == "page-not-included" and finding.location.file in self._toctree:
             return "reached by a Sphinx toctree"
         if rule == "path-param-unused":
@@ -175,6 +270,22 @@ class Conventions:
             return self._missing(finding)
         if rule == "sample-undeclared-key":
             return self._undeclared(finding)
+        return None
+
+    def _site_role(self, finding: Finding) -> str | None:
+        """A role the site's ``conf.py`` defines (``extlinks``): Sphinx renders it; conf.py is read, never run."""
+        match = re.search(r"unknown role `:([^:`]+):`", finding.message)
+        if match is None or self._root is None:
+            return None
+        for conf in (self._root / "conf.py", self._root.parent / "conf.py"):
+            try:
+                text = conf.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if re.search(r"extlinks\b", text) and re.search(rf"['\"]{re.escape(match.group(1))}['\"]\s*:", text):
+                return f"role `{match.group(1)}` is defined by the site's extlinks (conf.py)"
+            if match.group(1).endswith("-doc") and "openstackdocstheme" in text:
+                return f"openstackdocstheme (loaded in conf.py) provides the `<project>-doc` link role `{match.group(1)}`"
         return None
 
     def _directive(self, finding: Finding) -> str | None:
@@ -216,6 +327,30 @@ class Conventions:
             return f"the field ends at microversion {parameter.definition.max_version}; the sample is of a later one"
         if name in {k.rsplit(".", 1)[-1] for k in _keys(sample.body)}:
             return "the sample shows the key; it is listed twice (see param-listed-twice)"
+        declared = _declared(op, sample.role)
+        container = next((p for p in declared if "." in name and p.name == name.rsplit(".", 1)[0]), None)
+        if container is not None and not any(k == container.name or k.endswith("." + container.name) for k in _keys(sample.body)) \
+                and (not container.definition.required or _ABSENT_TEXT.search(container.definition.description or "")):
+            return f"its container `{container.name}` is optional and absent from this sample"
+        empty = _empty_containers(sample.body)
+        if "." in name and name.rsplit(".", 1)[0].rsplit(".", 1)[-1] in empty:
+            return "a field of the elements of a list the sample shows empty"
+        body = sample.body
+        if "." not in name and isinstance(body, dict) and len(body) == 1 and next(iter(body.values())) == [] \
+                and next(iter(body)) in {p.name for p in declared}:
+            return "the whole body is an empty list; its elements' fields cannot be shown"
+        if name in {"key", "value"} and any(set(obj) - {p.name for p in declared} for obj in _objects([*_all_values(sample.body)])):
+            return f"`{name}` stands for each entry of a map (its keys are named by value)"
+        early = _sample_version(sample.path)
+        if parameter is not None and early is not None and parameter.definition.min_version and \
+                early < _version_tuple(parameter.definition.min_version):
+            return f"the field starts at microversion {parameter.definition.min_version}; the sample is of an earlier one"
+        if "." in name and any(k == name or k.endswith("." + name) for k in _keys(sample.body)):
+            return f"the sample shows `{name}` at that dotted path (under the body's wrapper)"
+        if parameter is not None and _STANDS_FOR.search(parameter.definition.description or ""):
+            return "the field's name stands for a value (its description says so); the sample uses a real one"
+        if shown_through_placeholders({p.name for p in _declared(op, sample.role)}, sample.body, name):
+            return "shown under keys that a declared segment stands for (a key named by its value)"
         others = op.request_samples if sample.role == "request" else op.response_samples
         if any(name in {k.rsplit(".", 1)[-1] for k in _keys(s.body)} for s in others if s is not sample):
             return "shown by another sample of the operation (one sample per microversion)"
@@ -239,6 +374,21 @@ class Conventions:
             pattern = template_pattern(parameter.name)
             if pattern is not None and pattern.match(leaf):
                 return f"matches the templated key `{parameter.name}`"
+        names = {p.name for p in _declared(op, sample.role)}
+        if "." in key and key.rsplit(".", 1)[0].rsplit(".", 1)[-1] in names and any(
+                _STANDS_FOR.search(p.definition.description or "") for p in _declared(op, sample.role)):
+            return "a key named by its value: a declared field's description says its name stands for a value"
+        if "key" in names and "value" in names:
+            return "a map entry: the page declares its `key` and `value` placeholders"
+        if any("." in n and (key == n or key.endswith("." + n)) for n in names):
+            return "declared by its dotted name (relative to the body's wrapper)"
+        if "." in key and leaf in names and not any("." in n for n in names):
+            return f"`{leaf}` is declared in the page's flat parameter list (Keystone's style: nesting left to the sample)"
+        parent = key.rsplit(".", 1)[0] if "." in key else ""
+        value = _value_at(sample.body, key)
+        for sibling in _children(names, parent):
+            if _is_placeholder(names, f"{parent}.{sibling}" if parent else sibling, value):
+                return f"a key named by its value: the declared `{sibling}` stands for it"
         body = sample.body
         if "." not in key and isinstance(body, dict) and isinstance(body.get(key), (dict, list)):
             names = {p.name for p in _declared(op, sample.role)}

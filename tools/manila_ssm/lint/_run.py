@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -44,16 +45,16 @@ def _pages(folder: Path) -> list[Path]:
 def _parse(source: Path) -> tuple[ApiRef, Path, bool]:
     """The model of ``source``, its root folder, and whether it is a whole tree."""
     if source.is_file():
-        return parse(source), source.parent, source.name == "index.rst"
+        return parse(source, tolerant=True), source.parent, source.name == "index.rst"
     if (source / "index.rst").is_file():
-        return parse(source), source, True
+        return parse(source, tolerant=True), source, True
     pages = _pages(source)
     if not pages:
         raise SpecError(
             rules.finding("source-missing-file", Location(str(source)), "no index.rst and no .inc or .rst page in this folder")
         )
     # A folder of pages without an index: each page on its own, one report for all of them.
-    parts = [parse(page) for page in pages]
+    parts = [parse(page, tolerant=True) for page in pages]
     merged = replace(
         parts[0],
         operations=tuple(op for part in parts for op in part.operations),
@@ -62,6 +63,23 @@ def _parse(source: Path) -> tuple[ApiRef, Path, bool]:
         findings=tuple(f for part in parts for f in part.findings),
     )
     return merged, source, True
+
+
+_ABSOLUTE = re.compile(r"(?<![\w/.])(/[^\s`'\",;]+)")
+
+
+def _portable(finding: Finding, root: Path) -> Finding:
+    """``finding`` with absolute paths in its message (samples outside the tree) made relative to ``root``.
+
+    Messages are fingerprints (baselines, precision labels): they must not name
+    the folder this checkout happens to sit in.
+    """
+    def relative(match: re.Match[str]) -> str:
+        path = match.group(1)  # URL paths such as `/v2/servers` are not files and stay as they are
+        return Path(os.path.relpath(path, root)).as_posix() if os.path.isfile(path) else match.group(0)
+
+    message = _ABSOLUTE.sub(relative, finding.message)
+    return finding if message == finding.message else replace(finding, message=message)
 
 
 def _order(finding: Finding) -> tuple[str, int, str, str]:
@@ -86,8 +104,9 @@ def lint(
     conventions = Conventions(api, subject.root)
     findings: set[Finding] = set()
     explained: dict[Finding, str] = {}
-    for finding in (*api.findings, *run_checks(subject)):
-        reason = conventions.explain(finding)
+    for found in (*api.findings, *run_checks(subject)):
+        reason = conventions.explain(found)
+        finding = _portable(found, subject.root)
         if reason is None:
             findings.add(finding)
         else:

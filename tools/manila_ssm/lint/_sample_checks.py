@@ -43,6 +43,41 @@ def _type_problem(value: Any, declared: str) -> str | None:
     return "an object" if isinstance(value, dict) else "an array"
 
 
+def sample_version(path: str) -> tuple[int, int] | None:
+    """The microversion a sample's path names (Nova's ``api_samples/.../v2.62/...``), if any."""
+    match = re.search(r"/v(\d+)\.(\d+)/", path)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def version_tuple(text: str) -> tuple[int, int] | None:
+    major, _, minor = str(text).partition(".")
+    try:
+        return int(major), int(minor or 0)
+    except ValueError:
+        return None
+
+
+def _in_range(version: tuple[int, int] | None, low: str | None, high: str | None) -> bool:
+    if version is None:
+        return True
+    start = version_tuple(low) if low else None
+    end = version_tuple(high) if high else None
+    return (start is None or version >= start) and (end is None or version <= end)
+
+
+def _fitting(twins: list[BodyNode], value: Any) -> BodyNode:
+    """Of one key's declarations (microversioned twins, such as an array before 1.12 and an object
+    after), the one the sample value fits best, the first on a tie."""
+    return twins[0] if len(twins) == 1 else min(twins, key=lambda node: _misfits(node, value))
+
+
+def _misfits(node: BodyNode, value: Any) -> int:
+    """How many keys of ``value`` (``node`` included) fail their declared type."""
+    own = int(node.parameter is not None and _type_problem(value, node.parameter.definition.type) is not None)
+    return own + sum(1 for _, child, item in _walk(node.children, value, "")
+                     if child.parameter is not None and _type_problem(item, child.parameter.definition.type) is not None)
+
+
 def _walk(nodes: Sequence[BodyNode], value: Any, prefix: str) -> Iterator[tuple[str, BodyNode, Any]]:
     """(key path, declared node, sample value) for every sample key the page declares."""
     if isinstance(value, list):
@@ -51,11 +86,14 @@ def _walk(nodes: Sequence[BodyNode], value: Any, prefix: str) -> Iterator[tuple[
         return
     if not isinstance(value, dict):
         return
-    by_key = {node.key: node for node in nodes}
+    by_key: dict[str, list[BodyNode]] = {}
+    for node in nodes:
+        by_key.setdefault(node.key, []).append(node)
     for key, child in value.items():
-        node = by_key.get(str(key))
-        if node is None:
+        twins = by_key.get(str(key))
+        if not twins:
             continue
+        node = _fitting(twins, child)
         path = f"{prefix}{key}"
         if node.parameter is not None:
             yield path, node, child
@@ -79,6 +117,8 @@ def sample_types(subject: Subject) -> Iterator[Hit]:
                 if path in reported:
                     continue
                 declared = node.parameter.definition
+                if not _in_range(sample_version(sample.path), declared.min_version, declared.max_version):
+                    continue  # a twin for another microversion range (Nova: `id` integer to 2.52, uuid from 2.53)
                 problem = _type_problem(value, declared.type)
                 if problem is not None:
                     reported.add(path)

@@ -82,6 +82,40 @@ def _twins(one: ParameterDef, other: ParameterDef) -> bool:
     return high1 < low2 or high2 < low1 or (one.min_version, one.max_version) != (other.min_version, other.max_version)
 
 
+_LIST_START = re.compile(r"^\s*\.\.\s+rest_parameters::")
+_MICROVERSION = re.compile(r"micro-?versions?\b|\b\d+\.\d+\s*-", re.IGNORECASE)
+
+
+def _versioned_lists(subject: Subject, first: Location, again: Location) -> bool:
+    """Whether the two listings sit in separate lists with a microversion heading between them.
+
+    Placement documents each microversion's body in its own list ("Request
+    (microversion 1.1 - 1.18)", then "... (1.19 - )"): one name in both is one
+    field in two ranges, not a name listed twice.
+    """
+    if first.file != again.file or first.line is None or again.line is None:
+        return False
+    try:
+        lines = (subject.root / first.file).read_text(encoding="utf-8").splitlines()[first.line : again.line - 1]
+    except OSError:
+        return False
+    return any(_LIST_START.match(line) for line in lines) and any(_MICROVERSION.search(line) for line in lines)
+
+
+def _flat_levels(listed: tuple[Parameter, ...], first: Parameter, again: Parameter) -> bool:
+    """Whether two different definitions of one name sit at two levels of a flat list.
+
+    Keystone lists no dotted names: ``links`` (the collection's), ``users``
+    (an array), then ``links`` again (each user's) are two fields. A container
+    listed between two different definitions marks the second as nested.
+    """
+    if first.definition.key == again.definition.key or any("." in p.name for p in listed):
+        return False
+    start, end = listed.index(first), listed.index(again)
+    return any(p.definition.in_ == "body" and p.definition.type.strip().lower() in {"object", "array", "dict", "list"}
+               for p in listed[start + 1 : end])
+
+
 @check("param-listed-twice")
 def parameters_listed_twice(subject: Subject) -> Iterator[Hit]:
     for op in subject.api.operations:
@@ -92,7 +126,9 @@ def parameters_listed_twice(subject: Subject) -> Iterator[Hit]:
                 earlier = first.get(key)
                 if earlier is None:
                     first[key] = parameter
-                elif not _twins(earlier.definition, parameter.definition):
+                elif not _twins(earlier.definition, parameter.definition) and not _versioned_lists(
+                    subject, earlier.used_at, parameter.used_at
+                ) and not _flat_levels(listed, earlier, parameter):
                     yield Hit(parameter.used_at, f"`{parameter.name}` ({parameter.definition.in_}) is already listed at {earlier.used_at}")
 
 
