@@ -67,7 +67,12 @@ def test_the_catalogue_of_variants() -> None:
     assert len({v.expected for v in BROKEN}) >= 35
 
 
-@pytest.mark.parametrize("variant", BROKEN, ids=lambda v: v.name)
+def _with_gaps(variants: list[Variant]) -> list[Any]:
+    return [pytest.param(v, id=v.name, marks=pytest.mark.xfail(strict=True, reason=v.gap)) if v.gap else
+            pytest.param(v, id=v.name) for v in variants]
+
+
+@pytest.mark.parametrize("variant", _with_gaps(BROKEN))
 def test_suite_fails_the_named_requirement(pytester: pytest.Pytester, control, variant: Variant) -> None:
     ret, outcomes, shown = control(variant)
     assert ret == pytest.ExitCode.OK, f"the control run of {variant.selection} fails:\n{shown}"
