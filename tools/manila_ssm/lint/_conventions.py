@@ -237,6 +237,9 @@ class Conventions:
     def __init__(self, api: ApiRef, root: Path | None = None) -> None:
         self._index = _Index.of(api)
         self._root = root
+        # pages whose sections say something: an api-ref keeps its errors, request ids and URL
+        # conventions on such pages of prose, with no rest_method (Nova, Placement, Manila do)
+        self._prose_pages = frozenset(s.location.file for s in api.sections if s.description.strip())
         self._toctree = toctree_pages(root) if root is not None else frozenset()
 
     def _line(self, where: Location) -> str:
@@ -264,6 +267,8 @@ class Conventions:
             return self._site_role(finding)
         if rule == "page-not-included" and finding.location.file in self._toctree:
             return "reached by a Sphinx toctree"
+        if rule == "page-no-operation" and finding.location.file in self._prose_pages:
+            return "a page of prose (errors, request ids, URL conventions...): os-api-ref sites keep such pages"
         if rule == "path-param-unused":
             return self._optional_segment(finding)
         if rule == "sample-missing-parameter":
