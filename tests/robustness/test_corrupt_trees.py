@@ -28,6 +28,11 @@ def test_the_corpus_covers_every_class() -> None:
     assert [v.name for v in variants()] == [v.name for v in found], "the seed fixes the corpus"
 
 
+# Rules spec lint may explain by an os-api-ref convention (a page cut before its first
+# rest_method reads like a page of prose, which upstream trees keep on purpose).
+LINT_MAY_EXPLAIN = frozenset({"page-no-operation"})
+
+
 @pytest.mark.parametrize("shard", range(SHARDS))
 def test_no_variant_crashes_or_goes_unreported(shard: int, tmp_path: Path) -> None:
     result = subprocess.run(
@@ -44,6 +49,8 @@ def test_no_variant_crashes_or_goes_unreported(shard: int, tmp_path: Path) -> No
             problems.append(f"{run['variant']} ({run['command']}): exit {run['code']}\n{run['excerpt']}")
         elif run["expect"] != MAYBE_CLEAN and not run["rules"]:
             problems.append(f"{run['variant']} ({run['command']}): no located finding\n{run['excerpt']}")
+        elif run["expect"] in LINT_MAY_EXPLAIN and run["command"] == "lint":
+            continue  # located findings were required above; spec build must name the rule itself
         elif run["expect"] not in (None, MAYBE_CLEAN) and run["expect"] not in run["rules"]:
             problems.append(f"{run['variant']} ({run['command']}): expected a {run['expect']} finding, got {run['rules']}")
     assert len(runs) == 2 * len([v for i, v in enumerate(variants()) if i % SHARDS == shard])
