@@ -228,6 +228,13 @@ def test_every_state_answers_as_modelled(ssm) -> None:
                 return seen(server) == wanted
         return False
 
+    def visit(server: str, host: str, wanted: str) -> bool:
+        """Reach ``wanted``, held there (back end down), and send every action; whether it was reached."""
+        reached = reach(server, host, wanted, freeze=True)
+        if reached:
+            every_action(server, host)
+        return reached
+
     def completed_tour() -> bool:
         """Idle, every phase of a migration that completes, the destination, the source after success."""
         source = pool.create()
@@ -250,14 +257,10 @@ def test_every_state_answers_as_modelled(ssm) -> None:
                 every_action(destination, host)  # the destination while server_migrating_to
             ssm.action(source, "migration_complete")
             backend(host, False)  # at once: the worker would take the request within a step's time
-            held = reach(source, host, "migration_completing", freeze=True)
-            if held:
-                every_action(source, host)  # completing: late refusals
-            # retired: the source refuses everything; held there (back end down) so the
-            # worker cannot delete it between two requests of a busy machine
-            retired = reach(source, host, "inactive/migration_success", freeze=True)
-            if retired:
-                every_action(source, host)
+            held = visit(source, host, "migration_completing")  # completing: late refusals
+            # retired: the source refuses everything; held so the worker cannot delete it
+            # between two requests of a busy machine
+            retired = visit(source, host, "inactive/migration_success")
         finally:
             backend(host, True)
         reach(source, host, "gone")
@@ -278,9 +281,7 @@ def test_every_state_answers_as_modelled(ssm) -> None:
             backend(host, True)
             ssm.action(other, "migration_cancel")
             backend(host, False)
-            held = reach(other, host, "migration_cancel_in_progress", freeze=True)
-            if held:
-                every_action(other, host)
+            held = visit(other, host, "migration_cancel_in_progress")
         finally:
             backend(host, True)
         reach(other, host, "active/migration_cancelled")
