@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from manila_ssm.suite.contract import ACTIONS
-from manila_ssm.suite.fixtures import parameters
+from manila_ssm.suite.fixtures import FLAGS, parameters
 
 
 @pytest.mark.ssm_requirement(
@@ -51,3 +51,37 @@ def test_same_backend_without_network_change_conflicts(ssm, action: str) -> None
     server = ssm.idle_server()
     exchange = ssm.action(server, action, parameters(ssm.same_backend(server)))
     ssm.error("SSM-CHECK-SAME-BACKEND-409", action, exchange, 409)
+
+
+@pytest.mark.ssm_requirement("SSM-CHECK-INCOMPATIBLE-FALSE", "SSM-CHECK-COMPATIBLE-CONSISTENT",
+                             "SSM-CHECK-ECHO-REQUESTED")
+def test_check_towards_what_the_destination_lacks_is_incompatible(ssm) -> None:
+    """Find a destination the target calls incompatible, or a flag a destination lacks, and ask for it."""
+    server = ssm.idle_server()
+    source = (ssm.server_view(server) or {}).get("host", "")
+    tried: list[str] = []
+    for host in ssm.session.dest_hosts:
+        if host.split("#", 1)[0] == str(source).split("#", 1)[0]:
+            continue  # same back end: 409, no answer on compatibility
+        exchange = ssm.action(server, "migration_check", parameters(host))
+        body = exchange.json if exchange.status == 200 and isinstance(exchange.json, dict) else None
+        if body is None:
+            continue
+        if body.get("compatible") is False:
+            ssm.verify.passed("SSM-CHECK-INCOMPATIBLE-FALSE", exchange, action="migration_check")
+            return
+        supported = body.get("supported_capabilities") or {}
+        lacking = [flag for flag in FLAGS if supported.get(flag) is False]
+        tried.append(f"{host} (lacks {', '.join(lacking) or 'nothing'})")
+        if lacking:
+            asked = ssm.action(server, "migration_check", parameters(host, **{lacking[0]: True}))
+            answer = asked.json if isinstance(asked.json, dict) else {}
+            ssm.verify.require("SSM-CHECK-INCOMPATIBLE-FALSE", asked.status == 200 and answer.get("compatible") is False,
+                               f"check asking {host} for {lacking[0]}, which it says it lacks, answered "
+                               f"{asked.status} compatible={answer.get('compatible')!r}", asked,
+                               action="migration_check")
+            return
+    reason = ("no destination the target calls incompatible and no flag a destination lacks was found "
+              f"(tried {', '.join(tried) or 'no other back end'}); add one with --ssm-dest-hosts")
+    ssm.verify.skip("SSM-CHECK-INCOMPATIBLE-FALSE", reason, action="migration_check")
+    pytest.skip(reason)

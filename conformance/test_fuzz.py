@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from manila_ssm.suite import fuzz
+from manila_ssm.suite.checks import upstream_defect
 from manila_ssm.suite.contract import ACTIONS
 
 
@@ -28,16 +29,25 @@ def test_generated_invalid_requests(ssm, action: str) -> None:
 def _fuzz(ssm, action: str, mode: str) -> None:
     server = ssm.idle_server()
     ssm.session.pool.guard(server)
+    ssm.know(server)
+
+    def model(name: str, exchange):
+        if upstream_defect(exchange, name) is not None:
+            return None
+        divergence, _ = ssm.tracker.judge(server, name, exchange.status, exchange.json)
+        return (divergence.requirement, divergence.message) if divergence else None
+
     run = fuzz.run(
         ssm.contract, action, mode, ssm.admin, server, ssm.version,
         real_host=ssm.destination(server), max_examples=ssm.session.config.max_examples,
-        seed=ssm.session.config.seed,
+        seed=ssm.session.config.seed, model=model,
     )
     requirement = f"SSM-{ssm.contract.actions[action].short}-FUZZ-{mode.upper()}"
     failures = run.failures
     if failures:
         first = failures[0]
-        ssm.verify.fail(requirement, f"{len(failures)} of {len(run.verdicts)} generated requests: {first.problem}",
+        ssm.verify.fail(first.requirement or requirement,
+                        f"{len(failures)} of {len(run.verdicts)} generated requests: {first.problem}",
                         *(v.exchange for v in failures[:3]), action=action)
     ssm.verify.require(requirement, bool(run.verdicts), "no request was generated", action=action)
     if run.defects:

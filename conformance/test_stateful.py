@@ -1,10 +1,19 @@
-"""Random sequences of the five actions (Hypothesis stateful testing) on servers the suite creates.
+"""Random sequences of the five actions (Hypothesis stateful testing), each answer predicted by the state model.
 
-Where the explicit scenarios walk the documented paths, these sequences also
-try the odd orders (cancel after complete, start after cancel, progress at any
-time) and hold every answer to the contract: the action's success code or a
-documented error code, never a 5xx, a valid body, a Manila fault, progress that
-never goes down within one migration.
+Every answer goes through the suite's state model (``conformance/state-model.yaml``):
+the machine fails at the first answer the model does not allow in the state the
+server was last seen in, and Hypothesis shrinks the sequence to the shortest
+one that shows it. The rules cover check, start, complete, cancel and
+get_progress in every reachable state, cancel early and late, complete after
+cancel, progress after completion and after cancel, actions aimed at the
+destination, a second start, and a check with a capability the destination
+lacks.
+
+On the reference target the fixture API creates a server per sequence and
+``advance`` moves a migration on by exact steps. On a real target the machine
+walks the servers named under a ``stateful`` key of ``--ssm-servers-file``,
+never completes (that would delete the server), polls like the scenarios, and
+brings the server back to active after every sequence, within the wait timeout.
 """
 
 from __future__ import annotations
@@ -15,71 +24,263 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import seed as fix_seed
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
 from manila_ssm.suite.fixtures import parameters
+from manila_ssm.suite.outcomes import RequirementFailure
+from manila_ssm.suite.servers import FIXTURE_PREFIX
+from manila_ssm.suite.statejudge import DEST_REQUIREMENT, TASK_REQUIREMENT, TRANSITION_REQUIREMENT, VALUE_REQUIREMENT
 
 REQUIREMENT = "SSM-STATEFUL-SEQUENCES"
+MODEL_REQUIREMENTS = (
+    "SSM-CANCEL-EARLY-400", "SSM-COMPLETE-EARLY-400", "SSM-COMPLETE-LATE-400", "SSM-CANCEL-LATE-400",
+    "SSM-AFTER-CANCEL-400", "SSM-AFTER-SUCCESS-REFUSES", "SSM-DESTINATION-REFUSES", "SSM-START-TWICE-409",
+    "SSM-COMPLETE-IDLE-400", "SSM-CANCEL-IDLE-400", "SSM-PROGRESS-IDLE-400", "SSM-PROGRESS-AFTER-SUCCESS",
+    TASK_REQUIREMENT, DEST_REQUIREMENT, VALUE_REQUIREMENT, TRANSITION_REQUIREMENT,
+)
+NO_SERVER = ("the stateful test needs share servers it may migrate back and forth: name them under a "
+             '"stateful" key of --ssm-servers-file (e.g. {"stateful": [{"share_server_id": "..."}]}), '
+             "or run against the reference target")
 
 
-@pytest.mark.ssm_requirement(REQUIREMENT)
+@pytest.mark.ssm_requirement(REQUIREMENT, *MODEL_REQUIREMENTS)
 def test_random_action_sequences(ssm) -> None:
     pool = ssm.session.pool
-    if not pool.fixture_api or pool.explicit:
-        pytest.skip("random sequences need servers the suite can create (the reference target's fixture API)")
-    hosts = ssm.session.dest_hosts
+    fixture = pool.fixture_api and not pool.explicit
+    if not fixture and not pool.stateful:
+        for requirement in (REQUIREMENT, *MODEL_REQUIREMENTS):
+            ssm.verify.skip(requirement, NO_SERVER)
+        pytest.skip(NO_SERVER)
     verify = ssm.verify
+    sink = verify.sink
+    deadline = time.monotonic() + (ssm.session.config.wait_timeout * 4 if not fixture else 1e9)
 
-    def judge(action: str, exchange) -> None:
-        terms = ssm.contract.actions[action]
-        documented = {code for code in terms.error_codes if code < 500} | {terms.success_code}
-        verify.require(REQUIREMENT, exchange.status in documented,
-                       f"{action} answered {exchange.status or exchange.error}; expected {terms.success_code} "
-                       f"or a documented error", exchange, action=action)
-        if exchange.status == terms.success_code:
-            verify.response_body(action, exchange)
-        else:
-            verify.fault(exchange, action)
+    def fail_on_divergence(before: int) -> None:
+        """The model's divergences are deferred by ``ssm.action``; here the first one stops the sequence."""
+        if len(sink.deferred) > before:
+            raise sink.deferred[before]
 
     class Sequences(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
-            self.server = pool.create()
-            self.last_progress = -1
+            self.server = pool.create() if fixture else pool.stateful[0]
+            self.host = ssm.destination(self.server)
+            self.destination: str | None = None
+            ssm.know(self.server)
 
-        def act(self, action: str, value=None):
-            exchange = ssm.action(self.server, action, value)
-            judge(action, exchange)
+        def act(self, server: str, action: str, value=None):
+            before = len(sink.deferred)
+            exchange = ssm.action(server, action, value)
+            fail_on_divergence(before)
+            terms = ssm.contract.actions[action]
+            verify.require(REQUIREMENT, exchange.status is not None and exchange.status < 500,
+                           f"{action} answered {exchange.status or exchange.error}", exchange, action=action)
+            if exchange.status == terms.success_code:
+                verify.response_body(action, exchange)
+                fail_on_divergence(before)
+            else:
+                verify.fault(exchange, action)
+            if action == "migration_get_progress" and isinstance(exchange.json, dict):
+                self.destination = exchange.json.get("destination_share_server_id") or self.destination
             return exchange
 
-        @rule(host=st.sampled_from(hosts), action=st.sampled_from(["migration_check", "migration_start"]))
-        def check_or_start(self, host: str, action: str) -> None:
-            if self.act(action, parameters(host)).status == 202:
-                self.last_progress = -1  # a new migration starts counting again
+        def look(self) -> None:
+            before = len(sink.deferred)
+            ssm.server_view(self.server)
+            fail_on_divergence(before)
+
+        @rule(flags=st.sampled_from(["default", "nondisruptive"]))
+        def check(self, flags: str) -> None:
+            extra = {"nondisruptive": True} if flags == "nondisruptive" else {}
+            self.act(self.server, "migration_check", parameters(self.host, **extra))
+
+        @rule()
+        def start(self) -> None:  # a second start is the same rule in another state
+            self.act(self.server, "migration_start", parameters(self.host))
+
+        @precondition(lambda self: fixture)
+        @rule()
+        def complete(self) -> None:
+            self.act(self.server, "migration_complete")
+
+        @rule()
+        def cancel(self) -> None:
+            self.act(self.server, "migration_cancel")
 
         @rule()
         def get_progress(self) -> None:
-            exchange = self.act("migration_get_progress")
-            if exchange.status == 200 and isinstance(exchange.json, dict):
-                value = exchange.json.get("total_progress")
-                if isinstance(value, int):
-                    verify.require(REQUIREMENT, value >= self.last_progress,
-                                   f"progress went down from {self.last_progress} to {value}", exchange,
-                                   action="migration_get_progress")
-                    self.last_progress = value
+            self.act(self.server, "migration_get_progress")
 
-        @rule(action=st.sampled_from(["migration_complete", "migration_cancel"]))
-        def finish(self, action: str) -> None:
-            self.act(action)
+        @precondition(lambda self: self.destination is not None)
+        @rule(action=st.sampled_from(["migration_check", "migration_start", "migration_complete",
+                                      "migration_cancel", "migration_get_progress"]))
+        def aim_at_destination(self, action: str) -> None:
+            assert self.destination is not None
+            if not pool.adopt(self.destination, self.server, ssm.server_view(self.destination)):
+                return
+            value = parameters(self.host) if action in ("migration_check", "migration_start") else None
+            self.act(self.destination, action, value)
 
-        @rule(pause=st.sampled_from([0.02, 0.1, 0.3]))
-        def wait(self, pause: float) -> None:
-            time.sleep(pause)
-            ssm.session.clock.waited += pause
+        @rule(steps=st.integers(1, 4))
+        def move_on(self, steps: int) -> None:
+            if fixture:
+                ssm.admin.request("POST", f"{ssm.admin.endpoint.root}{FIXTURE_PREFIX}/share-servers/"
+                                          f"{self.server}/advance", json_body={"steps": steps}, version=None)
+            else:
+                pause = min(2.0 * steps, max(0.0, deadline - time.monotonic()))
+                time.sleep(pause)
+                ssm.session.clock.waited += pause
+            self.look()
 
-    examples = max(3, ssm.session.config.max_examples // 5)
+        def teardown(self) -> None:
+            if not fixture:
+                settle(self.server)
+
+    def settle(server: str) -> None:
+        """Bring a named server back to active (cancel if it migrates), polling within the wait timeout."""
+        def probe() -> tuple[bool | None, str]:
+            view = ssm.server_view(server) or {}
+            if view.get("status") == "active":
+                return True, "active"
+            if view.get("task_state") in ("migration_driver_in_progress", "migration_driver_phase1_done"):
+                ssm.action(server, "migration_cancel")
+            return None, f"{view.get('status')}/{view.get('task_state')}"
+
+        result = ssm.session.poller().wait("the stateful server back to active", probe)
+        verify.require(REQUIREMENT, result.done, f"share server {server} is not active again after "
+                                                 f"{result.elapsed:.1f}s: {result.last_note}")
+
+    examples = max(3, ssm.session.config.max_examples // 3) if fixture else 2
     fix_seed(ssm.session.config.seed)(Sequences)  # run_state_machine_as_test takes the seed from the class
-    run_state_machine_as_test(Sequences, settings=settings(
-        max_examples=examples, stateful_step_count=10, deadline=None, database=None, phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck)))
+    try:
+        run_state_machine_as_test(Sequences, settings=settings(
+            max_examples=examples, stateful_step_count=12 if fixture else 6, deadline=None, database=None,
+            phases=[Phase.generate, Phase.shrink], report_multiple_bugs=False,
+            suppress_health_check=list(HealthCheck)))
+    except RequirementFailure as failure:
+        sink.deferred.clear()  # the shrunk failure says it once; the records keep every attempt
+        steps = "\n".join(getattr(failure, "__notes__", ()))
+        verify.fail(REQUIREMENT, f"the model's prediction failed ({failure.requirement}); shortest sequence:\n"
+                                 f"{steps}", *failure.exchanges)
     verify.passed(REQUIREMENT)
+
+
+FIVE = ("migration_check", "migration_start", "migration_complete", "migration_cancel", "migration_get_progress")
+
+
+@pytest.mark.ssm_requirement(*MODEL_REQUIREMENTS)
+def test_every_state_answers_as_modelled(ssm) -> None:
+    """A fixed tour (fixture API only): every action in every state the model names, on two servers.
+
+    ``advance`` moves a migration on by one step; to hold a state that the
+    target's own worker would leave within milliseconds (completing, cancel in
+    progress), the destination back end is marked down, which stops its worker
+    and changes no answer the model gives in those states.
+    """
+    pool = ssm.session.pool
+    if not (pool.fixture_api and not pool.explicit):
+        reason = ("the state tour needs the reference target's fixture API (advance); on a real target "
+                  "test_random_action_sequences decides these requirements on servers named \"stateful\"")
+        pytest.skip(reason)
+    root = f"{ssm.admin.endpoint.root}{FIXTURE_PREFIX}"
+
+    def every_action(server: str, host: str, skip: str = "") -> None:
+        # the refusals first: a start that is accepted would move the server on
+        for action in ("migration_complete", "migration_cancel", "migration_get_progress", "migration_check",
+                       "migration_start"):
+            if action != skip:
+                ssm.action(server, action, parameters(host) if action in FIVE[:2] else None)
+
+    def backend(host: str, up: bool) -> None:
+        ssm.admin.request("PUT", f"{root}/backends/{host}", json_body={"up": up}, version=None)
+
+    def seen(server: str) -> str:
+        view = ssm.server_view(server)
+        if view is None:
+            return "gone"
+        return str(view.get("task_state")) if view.get("status") == "server_migrating" else \
+            f"{view.get('status')}/{view.get('task_state')}"
+
+    def step(server: str) -> int:
+        exchange = ssm.admin.request("POST", f"{root}/share-servers/{server}/advance", json_body={"steps": 1},
+                                     version=None)
+        return int((exchange.json or {}).get("steps", 0)) if isinstance(exchange.json, dict) else 0
+
+    def reach(server: str, host: str, wanted: str, freeze: bool = False) -> bool:
+        """Advance step by step until the source shows ``wanted``; frozen there (back end down) when asked."""
+        for _ in range(40):
+            if seen(server) == wanted:
+                return True
+            backend(host, True)
+            moved = step(server)
+            if freeze:
+                backend(host, False)
+            if not moved:
+                return seen(server) == wanted
+        return False
+
+    def completed_tour() -> bool:
+        """Idle, every phase of a migration that completes, the destination, the source after success."""
+        source = pool.create()
+        host = ssm.destination(source)
+        every_action(source, host)
+        try:
+            ssm.action(source, "migration_start", parameters(host))
+            backend(host, False)  # nothing moves until reach() steps it on
+            if seen(source) == "migration_starting":
+                every_action(source, host)  # starting: early refusals, a second start
+            if reach(source, host, "migration_driver_starting", freeze=True):
+                every_action(source, host)
+            if reach(source, host, "migration_driver_in_progress", freeze=True):
+                every_action(source, host, skip="migration_cancel")  # a cancel would end this migration
+            reach(source, host, "migration_driver_phase1_done", freeze=True)
+            backend(host, True)
+            body = ssm.action(source, "migration_get_progress").json
+            destination = body.get("destination_share_server_id") if isinstance(body, dict) else None
+            if destination and pool.adopt(destination, source, ssm.server_view(destination)):
+                every_action(destination, host)  # the destination while server_migrating_to
+            ssm.action(source, "migration_complete")
+            backend(host, False)  # at once: the worker would take the request within a step's time
+            held = reach(source, host, "migration_completing", freeze=True)
+            if held:
+                every_action(source, host)  # completing: late refusals
+        finally:
+            backend(host, True)
+        if reach(source, host, "inactive/migration_success"):
+            every_action(source, host)  # retired: the source refuses everything
+        reach(source, host, "gone")
+        while step(source):  # removed, then migrated: progress answers for the old id once the destination is active
+            pass
+        every_action(source, host)
+        return held
+
+    def cancelled_tour() -> bool:
+        """A cancel held in progress, the source after cancel, the cancelled destination."""
+        other = pool.create()
+        host = ssm.destination(other)
+        try:
+            ssm.action(other, "migration_start", parameters(host))
+            backend(host, False)
+            reach(other, host, "migration_driver_phase1_done", freeze=True)
+            backend(host, True)
+            ssm.action(other, "migration_cancel")
+            backend(host, False)
+            held = reach(other, host, "migration_cancel_in_progress", freeze=True)
+            if held:
+                every_action(other, host)
+        finally:
+            backend(host, True)
+        reach(other, host, "active/migration_cancelled")
+        every_action(other, host)
+        for server in pool.created[::-1]:  # the cancelled destination: inactive, neither active nor migrating
+            view = ssm.server_view(server) or {}
+            if view.get("source_share_server_id") == other:
+                every_action(server, host)
+                break
+        return held
+
+    # The worker may take a step between two requests of a busy machine: then the tour runs again.
+    for tour in (completed_tour, cancelled_tour):
+        for _ in range(3):
+            if tour():
+                break

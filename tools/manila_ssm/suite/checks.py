@@ -28,6 +28,19 @@ FAULT_NAMES = {
     503: "serviceUnavailable",
 }
 _TRUE_SPELLINGS = frozenset({"1", "t", "true", "on", "y", "yes"})
+_FALSE_SPELLINGS = frozenset({"0", "f", "false", "off", "n", "no"})
+_FLAGS = ("writable", "nondisruptive", "preserve_snapshots")
+_ABSENT = object()
+
+
+def _parsed(value: Any) -> bool | None:
+    """oslo's strict boolean reading (manila/utils.py), None for what it refuses."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (dict, list)) or value is None:
+        return None
+    text = str(value).strip().lower()
+    return True if text in _TRUE_SPELLINGS else False if text in _FALSE_SPELLINGS else None
 
 
 def fault_name(status: int) -> str:
@@ -159,6 +172,44 @@ class Verifier:
         self.require(cat.error_codes_id(action), exchange.status in codes and exchange.status < 500,
                      f"{action} answered {exchange.status}, which is not a documented error code "
                      f"({_codes(set(codes))})", exchange, action=action)
+
+    def check_answer(self, exchange: Exchange, *, exact: bool) -> None:
+        """A check answer agrees with its request: the echo, and compatible against supported_capabilities.
+
+        ``exact``: the effective contract's raw echo (erratum SSM-E09) with exactly
+        the five keys; the documented one also takes a flag echoed parsed.
+        """
+        action = "migration_check"
+        try:
+            request = json.loads(exchange.request_body).get(action)
+        except (ValueError, AttributeError):
+            return
+        body = exchange.json
+        if not isinstance(request, dict) or not isinstance(body, dict):
+            return
+        echo = body.get("requested_capabilities")
+        wanted = {"host": request.get("host"), "share_network_id": request.get("new_share_network_id"),
+                  **{flag: request.get(flag) for flag in _FLAGS}}
+        problems = [] if isinstance(echo, dict) else [f"requested_capabilities is {echo!r}"]
+        for key, value in wanted.items() if isinstance(echo, dict) else ():
+            got = echo.get(key, _ABSENT)
+            same = got == value and type(got) is type(value)
+            if not same and not exact and key in _FLAGS and isinstance(got, bool):
+                same = got is _parsed(value)
+            if not same:
+                problems.append(f"{key} {'missing' if got is _ABSENT else repr(got)}, sent {value!r}")
+        if exact and isinstance(echo, dict) and set(echo) - set(wanted):
+            problems.append(f"keys not in the request: {', '.join(sorted(set(echo) - set(wanted)))}")
+        self.require("SSM-CHECK-ECHO-REQUESTED", not problems,
+                     "requested_capabilities does not echo the request: " + "; ".join(problems), exchange,
+                     action=action)
+        supported = body.get("supported_capabilities")
+        if body.get("compatible") is not True or not isinstance(supported, dict):
+            return
+        lacking = [flag for flag in _FLAGS if _parsed(request.get(flag)) is True and supported.get(flag) is False]
+        self.require("SSM-CHECK-COMPATIBLE-CONSISTENT", not lacking,
+                     f"compatible is true, yet the request asks for {', '.join(lacking)}, which "
+                     "supported_capabilities says the destination lacks", exchange, action=action)
 
     # -- composite checks -----------------------------------------------------
 

@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 
-from manila_ssm.suite.checks import Verifier
+from manila_ssm.suite import statemodel
+from manila_ssm.suite.checks import Verifier, upstream_defect
 from manila_ssm.suite.client import NOT_SET, ManilaClient
-from manila_ssm.suite.contract import Contract
+from manila_ssm.suite.contract import ACTIONS, Contract
 from manila_ssm.suite.outcomes import Exchange
 from manila_ssm.suite.servers import pick_destination
 from manila_ssm.suite.session import SuiteSession
+from manila_ssm.suite.statejudge import TRANSITION_REQUIREMENT, Divergence, Tracker
 
 FLAGS = ("writable", "nondisruptive", "preserve_snapshots")
 
@@ -57,9 +59,51 @@ class Conformance:
         return (client or self.admin).get(f"/share-servers/{server_id}", version=self.version)
 
     def server_view(self, server_id: str) -> dict[str, Any] | None:
+        """The server as GET shows it (None once it is gone); the state model takes note."""
         exchange = self.server(server_id)
         body = exchange.json.get("share_server") if exchange.status == 200 and isinstance(exchange.json, dict) else None
-        return body if isinstance(body, dict) else None
+        view = body if isinstance(body, dict) else None
+        if view is not None or exchange.status == 404:
+            known = self.tracker.knows(server_id)
+            divergence = self.tracker.observe(server_id, view)
+            self._diverged(divergence, exchange, None)
+            if known and divergence is None:
+                self.verify.passed(TRANSITION_REQUIREMENT, exchange)
+        return view
+
+    @property
+    def tracker(self) -> Tracker:
+        """What the suite last observed of each server, shared by every test of the session."""
+        pool = self.session.pool
+        if pool.tracker is None:
+            codes = {name: terms.success_code for name, terms in self.contract.actions.items()}
+            pool.tracker = Tracker(statemodel.shipped(), codes, progress_values=self.contract.name == "effective")
+        return pool.tracker
+
+    def judged(self, server_id: str, action: str, exchange: Exchange) -> None:
+        """Hold an answer to the state model, given what the suite last observed of the server."""
+        if upstream_defect(exchange, action) is not None:
+            return  # a known upstream 500: its own requirement reports it
+        divergence, decided = self.tracker.judge(server_id, action, exchange.status, exchange.json)
+        self._diverged(divergence, exchange, action)
+        for requirement in decided:
+            self.verify.passed(requirement, exchange, action=action)
+        if action == "migration_check" and exchange.status == self.contract.actions[action].success_code:
+            self.verify.check_answer(exchange, exact=self.contract.name == "effective")
+
+    def _diverged(self, divergence: Divergence | None, exchange: Exchange, action: str | None) -> None:
+        if divergence is not None:
+            # Recorded, not raised: the test's own checks still run and name their requirements too.
+            self.verify.defer(divergence.requirement, divergence.message, exchange, action)
+
+    def know(self, server_id: str) -> None:
+        """Make sure the model has a belief about ``server_id`` (one GET the first time)."""
+        if self.tracker.knows(server_id):
+            return
+        if server_id == self.unknown_server:
+            self.tracker.assume(server_id, ["unknown"])
+        else:
+            self.server_view(server_id)
 
     def destination(self, server_id: str) -> str:
         """A destination host on another backend than ``server_id``'s; skips when the target has none."""
@@ -82,9 +126,18 @@ class Conformance:
         """Send one action; refuses any server the suite may not touch."""
         if server_id != self.unknown_server:
             self.session.pool.guard(server_id)
-        return (client or self.admin).action(
+        # Only answers from the action's own code are the model's business: admin, a tested
+        # microversion, a plain {action: value} JSON body (kwargs would change headers or body).
+        modelled = (client in (None, self.admin) and action in ACTIONS and set(kwargs) <= {"with_project"}
+                    and (version is NOT_SET or version in self.session.microversions))
+        if modelled:
+            self.know(server_id)
+        exchange = (client or self.admin).action(
             server_id, action, value, version=self.version if version is NOT_SET else version, **kwargs
         )
+        if modelled:
+            self.judged(server_id, action, exchange)
+        return exchange
 
     def error(self, requirement: str, action: str | None, exchange: Exchange, expected: int | tuple[int, ...],
               **kwargs: Any) -> None:

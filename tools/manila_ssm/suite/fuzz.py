@@ -42,6 +42,7 @@ class Verdict:
     problem: str | None = None
     defect: str | None = None
     description: str = ""
+    requirement: str | None = None  # the state model's requirement, when the model refused the answer
 
 
 @dataclass
@@ -121,6 +122,7 @@ def run(
     max_examples: int,
     seed: int,
     judge: Callable[[Contract, str, Any, Exchange, bool, bool], Verdict] | None = None,
+    model: Callable[[str, Exchange], tuple[str, str] | None] | None = None,
 ) -> FuzzRun:
     """Generate up to ``max_examples`` cases for ``action`` in ``mode`` and judge each answer."""
     schema = schemathesis.openapi.from_dict(contract.action_variant(action), config=checks_config(contract, action))
@@ -155,6 +157,12 @@ def run(
         verdict = judge(contract, action, body, exchange, well_formed, mode == "positive")
         if verdict.problem is None and answers and (mode == "positive" or not well_formed):
             verdict = second_opinion(case, answers[0], verdict)
+        if verdict.problem is None and well_formed and model is not None:
+            # The state model: the answer must be one the idle server's state allows (e.g. never a 200 to
+            # complete); a refusal is reported under the model's own requirement.
+            refused = model(action, exchange)
+            if refused is not None:
+                verdict = Verdict(exchange, refused[1], requirement=refused[0])
         outcome.verdicts.append(verdict)
 
     generate()

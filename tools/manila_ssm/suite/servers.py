@@ -8,7 +8,11 @@ is refused with :class:`UnsafeServer` before a request leaves the suite.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,9 +39,26 @@ class ServerPool:
     # fails half-way the server may still be migrating, so never lend it twice.
     lent: set[str] = field(default_factory=set)
     _idle: str | None = None
+    # Named in the servers file for the stateful test only (role "stateful"): never lent or consumed.
+    stateful: tuple[str, ...] = ()
+    # What the suite last observed of each server (suite/statejudge.py), made on first use.
+    tracker: Any = None
 
     def allowed(self, server_id: str) -> bool:
         return server_id in self.explicit or server_id in self.created
+
+    def adopt(self, destination: str, source: str, view: Mapping[str, Any] | None) -> bool:
+        """Let the suite act on the destination of a migration of a server it may touch.
+
+        Only when the target's own view of it names ``source`` as its source: a
+        destination id read from an answer is never trusted by itself.
+        """
+        if self.allowed(destination):
+            return True
+        if not self.allowed(source) or view is None or view.get("source_share_server_id") != source:
+            return False
+        self.created.append(destination)
+        return True
 
     def guard(self, server_id: str) -> None:
         if not self.allowed(server_id):
@@ -79,7 +100,7 @@ class ServerPool:
         if self.fixture_api and not self.explicit:
             return self.create()
         for server_id in self.explicit:
-            if server_id in self.consumed or server_id in self.lent:
+            if server_id in self.consumed or server_id in self.lent or server_id in self.stateful:
                 continue
             if server_id != self._idle or len(self.explicit) == 1:
                 self.consumed.add(server_id)
@@ -90,7 +111,8 @@ class ServerPool:
         """A server for a scenario that leaves it active again (cancel)."""
         if self.fixture_api and not self.explicit:
             return self.create()
-        candidates = [s for s in self.explicit if s not in self.consumed and s not in self.lent]
+        candidates = [s for s in self.explicit if s not in self.consumed and s not in self.lent
+                      and s not in self.stateful]
         if not candidates:
             pytest.skip(self._cannot_provision(purpose))
         others = [s for s in candidates if s != self._idle and s != self.explicit[-1]]
@@ -111,3 +133,33 @@ def pick_destination(source_host: str, hosts: tuple[str, ...]) -> str | None:
         if backend_of(host) != source:
             return host
     return None
+
+
+def stateful_servers(servers_file: str) -> tuple[str, ...]:
+    """Ids under a ``stateful`` key of the servers file: the servers the stateful test may walk around.
+
+    The file was read and checked by the configuration already, so a file that
+    cannot be read here simply names none.
+    """
+    if not servers_file:
+        return ()
+    try:
+        document = json.loads(Path(servers_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    found: list[str] = []
+
+    def walk(node: Any, role: str) -> None:
+        if isinstance(node, dict):
+            if role == "stateful" and isinstance(node.get("share_server_id"), str):
+                found.append(node["share_server_id"])
+            for key, child in node.items():
+                walk(child, str(key).lower() if isinstance(child, (dict, list)) else role)
+        elif isinstance(node, list):
+            for child in node:
+                if role == "stateful" and isinstance(child, str):
+                    found.append(child)
+                walk(child, role)
+
+    walk(document, "")
+    return tuple(dict.fromkeys(found))

@@ -15,7 +15,7 @@ from manila_ssm.suite import catalogue as cat
 from manila_ssm.suite import contract as contracts
 from manila_ssm.suite.client import Endpoint, ManilaClient, Redactor, TransportStats
 from manila_ssm.suite.config import MIN_VERSION, ConfigError, SuiteConfig, version_key
-from manila_ssm.suite.servers import FIXTURE_PREFIX, ServerPool, backend_of
+from manila_ssm.suite.servers import FIXTURE_PREFIX, ServerPool, backend_of, stateful_servers
 from manila_ssm.suite.waits import Poller, Progress, WaitClock
 
 # The reference target's default deployment (manila_ssm.reference): noauth tokens.
@@ -94,7 +94,8 @@ def start(config: SuiteConfig, contract: contracts.Contract, progress: Progress 
     explicit = config.server_ids
     fixture_api = not explicit and offers_fixture_api(admin)
     hosts = config.dest_hosts or discover_hosts(admin)
-    pool = ServerPool(admin, explicit, fixture_api, source_hosts=hosts)
+    pool = ServerPool(admin, explicit, fixture_api, source_hosts=hosts,
+                      stateful=stateful_servers(config.servers_file))
     return SuiteSession(
         config=config, contract=contract, catalogue=cat.build(contract), endpoint=endpoint, admin=admin,
         member=member, pool=pool, dest_hosts=hosts, max_version=max_version, microversions=versions,
