@@ -20,7 +20,8 @@ from manila_ssm.realmanila import cassette as cassettes
 from manila_ssm.realmanila.verdicts import concrete
 from manila_ssm.suite import known_defects
 
-PROBES = cassettes.load(Path(__file__).parent.parent / "cassettes" / "probes" / "known-defects.json")
+PROBES_DIR = Path(__file__).parent.parent / "cassettes" / "probes"
+PROBES = cassettes.load(PROBES_DIR / "known-defects.json")
 _TAG = re.compile(r"\[(?P<tag>[A-Z0-9-]+|none)\]$")
 
 
@@ -87,3 +88,24 @@ def test_every_defect_is_confirmed_for_both_actions_and_several_input_classes() 
 def test_explain_only_5xx_with_a_cause(body: Any, status: int, expected: str | None) -> None:
     action = next(iter(body))
     assert known_defects.explain(action, body, status) == expected
+
+
+@pytest.mark.parametrize(("status", "last", "race"), [
+    (500, "migration_driver_in_progress", True),
+    (500, "migration_driver_starting", True),
+    (500, "migration_driver_phase1_done", False),
+    (500, None, False),
+    (400, "migration_driver_in_progress", False),
+])
+def test_the_progress_race_needs_a_500_right_after_the_driver_ran(status, last, race) -> None:
+    assert known_defects.progress_race(status, last) is race
+
+
+def test_the_progress_race_is_in_the_recorded_polls() -> None:
+    """Real Manila's 500 between migration_driver_in_progress and phase1_done, as the recorder saw it."""
+    polls = [item["poll"]["seen"] for c in cassettes.load_all(PROBES_DIR.parent) for item in c.interactions
+             if "seen" in item.get("poll", {})]
+    raced = [seen for seen in polls
+             if any(s["status"] == 500 and known_defects.progress_race(500, seen[i - 1].get("task_state"))
+                    for i, s in enumerate(seen) if i)]
+    assert raced, "no recorded poll shows the race; re-record or drop PROGRESS_RACE"

@@ -70,8 +70,21 @@ CHECK_WITHOUT_NETWORK = KnownDefect(
     "the view reads params['new_share_network_id']",
     "behaviour §2.7 item 1; manila/api/views/share_server_migration.py",
 )
+PROGRESS_RACE = KnownDefect(
+    "SSM-DEFECT-PROGRESS-RACE-500",
+    "migration_get_progress while the driver's phase 1 ends: the API sees migration_driver_in_progress and "
+    "asks the destination's manager, which finds phase 1 already done, refuses (InvalidShareServer), and "
+    "the API turns that into a 500; asked again, it answers migration_driver_phase1_done",
+    "manila/share/api.py share_server_migration_get_progress (any RPC error becomes "
+    "ShareServerMigrationError) and manila/share/manager.py share_server_migration_get_progress; seen on "
+    "manila 23.0.1 in 2 of 3 recorded migrations (tests/cassettes poll.seen) and in a soak",
+)
 DEFECTS: tuple[KnownDefect, ...] = (HOST_NOT_STRING, NETWORK_NOT_ONE_VALUE, UNPAIRED_SURROGATE,
                                     HOST_NO_BACKEND, CHECK_WITHOUT_NETWORK)
+# The task states a poll may last have shown when upstream's progress race strikes: the source is
+# migration_driver_in_progress when the API reads it (the only branch that raises this 500), and a
+# poll may have missed that state after seeing migration_driver_starting.
+_RACE_AFTER = frozenset({"migration_driver_starting", "migration_driver_in_progress"})
 
 
 def strict_bool(value: Any) -> bool:
@@ -140,3 +153,11 @@ def explain(action: str, body: Any, status: int | None) -> str | None:
     found = cause(action, body)
     return found.id if found else None
 
+
+def progress_race(status: int | None, last_task_state: str | None) -> bool:
+    """Whether a get_progress answer is upstream's phase-1 race (PROGRESS_RACE), given the last state seen.
+
+    Only a 500 right after the driver was seen running qualifies, and only
+    once: the caller asks again, and that answer is judged as any other.
+    """
+    return status == 500 and last_task_state in _RACE_AFTER
