@@ -17,6 +17,8 @@ from manila_ssm.realmanila.config import HarnessConfig
 from manila_ssm.realmanila.fixtures import FixtureSet
 from manila_ssm.realmanila.procs import HarnessError
 
+REQUEST_TIMEOUT = 60  # seconds; after `--` a user's --request-timeout wins (it comes later)
+
 
 def suite_arguments(fixtures: FixtureSet, config: HarnessConfig, contract: str,
                     reports: Path) -> list[str]:
@@ -32,6 +34,9 @@ def suite_arguments(fixtures: FixtureSet, config: HarnessConfig, contract: str,
         "--dest-hosts", ",".join(document["backends"].values()),
         "--contract", contract,
         "--reports-dir", str(reports),
+        # A check is a synchronous RPC that waits on the destination's Dummy driver and may wait up to
+        # rpc_response_timeout (60 s) upstream; on a loaded machine it took over the suite's 10 s default.
+        "--request-timeout", str(REQUEST_TIMEOUT),
     ]
 
 
