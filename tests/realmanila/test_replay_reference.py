@@ -114,7 +114,7 @@ def _seen_order(item: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(("name", "change", "message"), [
     ("progress at phase 1 done", _phase1, "total_progress 100, recorded 99"),
-    ("progress until phase 1 is done", _seen_order, "recorded: task_state went back"),
+    ("progress until phase 1 is done", _seen_order, "recorded: 'migration_driver_in_progress'/50 cannot follow"),
 ])
 def test_a_changed_task_state_or_progress_value_fails_the_replay(name, change, message) -> None:
     recorded = next(c for c in ALL if c.scenario == "happy-path")
@@ -131,3 +131,18 @@ def test_a_poll_that_never_ends_fails_with_what_it_last_saw() -> None:
                       lambda item: item["poll"]["until"].update(task_state="no_such_state"))
     with ReferenceTarget.start() as target, pytest.raises(ReplayError, match="last answered 200 .*phase1_done"):
         replay(never, target.base_url, bindings_for(target), poll_timeout=1)
+
+
+@pytest.mark.parametrize(("seen", "problem"), [
+    ([{"status": 200, "task_state": "migration_driver_in_progress", "total_progress": 150}], "no get_progress answer"),
+    ([{"status": 200, "task_state": "migration_driver_phase1_done", "total_progress": 100},
+      {"status": 200, "task_state": "migration_driver_starting", "total_progress": 0}], "cannot follow"),
+    ([{"status": 200, "task_state": "", "total_progress": 0},
+      {"status": 500},
+      {"status": 200, "task_state": "migration_driver_phase1_done", "total_progress": 100}], None),
+])
+def test_poll_sequences_are_held_to_the_state_model(seen, problem) -> None:
+    from manila_ssm.realmanila.replay import sequence_problems
+
+    found = sequence_problems(seen)
+    assert (not found) if problem is None else any(problem in p for p in found)

@@ -9,8 +9,9 @@ legitimately differ between two deployments), plus the values the migration
 state machine is made of: every ``task_state``, ``total_progress`` and
 ``destination_share_server_id`` must equal the recorded one (a destination
 id through its placeholder, so the same destination throughout), and the
-states a poll passes through, recorded and replayed, must follow the
-migration's order (TASK_STATE_ORDER) without a step back. A recorded
+states a poll passes through, recorded and replayed, must be get_progress
+answers of the suite's state model, each one a state that may follow the
+one before. A recorded
 poll that the target does not bring to its end condition before the
 deadline is an error naming what the target last said.
 """
@@ -26,6 +27,8 @@ from typing import Any
 import requests
 
 from manila_ssm.realmanila.cassette import PLACEHOLDER, Cassette, map_strings, note_state
+from manila_ssm.suite import statemodel
+from manila_ssm.suite.statemodel import StateModel
 
 POLL_TIMEOUT = 60.0
 # The values of a migration, compared exactly; every other value only by its type.
@@ -131,39 +134,58 @@ def value_differences(recorded: Any, actual: Any, bindings: Bindings) -> tuple[s
     return tuple(found)
 
 
-# The order in which a migration's task_state moves, as get_progress shows it
-# (behaviour §4.3-§4.4): a poll samples this order and never goes back in it.
-TASK_STATE_ORDER: dict[str, int] = {
-    "migration_starting": 1, "migration_in_progress": 2, "migration_driver_starting": 3,
-    "migration_driver_in_progress": 4, "migration_driver_phase1_done": 5,
-    "migration_completing": 6, "migration_cancel_in_progress": 6,
-    "migration_success": 7, "migration_cancelled": 7,
-}
+def _progress_states(model: StateModel, state: Mapping[str, Any]) -> set[str]:
+    """The model states whose get_progress rows allow this answer (task_state and progress value)."""
+    value = state.get("total_progress")
+    return {s.id for s in model.states.values() for row in s.progress
+            if (row.task_state or "") == (state.get("task_state") or "")
+            and isinstance(value, int) and row.low <= value <= row.high}
 
 
-def sequence_problems(seen: list[dict[str, Any]]) -> list[str]:
-    """What is wrong with one poll's states: an unknown task_state, a step back, progress going down."""
-    problems = []
-    # "" (no destination linked) shows before the destination exists and again once a cancel removed it
-    answered = [state for state in seen if state.get("status") == 200 and state.get("task_state")]
-    for before, after in zip(answered, answered[1:]):
-        if TASK_STATE_ORDER.get(after["task_state"], -1) < TASK_STATE_ORDER.get(before["task_state"], -1):
-            problems.append(f"task_state went back from {before['task_state']!r} to {after['task_state']!r}")
-        elif (after["task_state"] == before["task_state"]
-              and after.get("total_progress", 0) < before.get("total_progress", 0)):
-            problems.append(f"total_progress went down from {before['total_progress']} to {after['total_progress']}")
-    problems += [f"unknown task_state {state['task_state']!r}" for state in answered
-                 if state["task_state"] not in TASK_STATE_ORDER]
+def _reachable(model: StateModel) -> dict[str, set[str]]:
+    """Each state and every state that may follow it, with or without a request (reflexive)."""
+    reach = {sid: {sid} | {f.to for f in state.follows} for sid, state in model.states.items()}
+    changed = True
+    while changed:
+        changed = False
+        for sid, targets in reach.items():
+            grown = set().union(*(reach.get(t, {t}) for t in targets))
+            if not grown <= targets:
+                targets |= grown
+                changed = True
+    return reach
+
+
+def sequence_problems(seen: list[dict[str, Any]], model: StateModel | None = None) -> list[str]:
+    """What one poll's 200 answers break in the state model: an answer no state allows, or a step
+    to a state that cannot follow the states the earlier answers allowed."""
+    model = model or statemodel.shipped()
+    reach = _reachable(model)
+    problems: list[str] = []
+    current: set[str] | None = None
+    for state in (s for s in seen if s.get("status") == 200):
+        allowed = _progress_states(model, state)
+        label = f"{state.get('task_state')!r}/{state.get('total_progress')}"
+        if not allowed:
+            problems.append(f"{label} is no get_progress answer of the state model")
+            current = None
+            continue
+        following = allowed if current is None else {s for s in allowed if any(s in reach[c] for c in current)}
+        if not following:
+            problems.append(f"{label} cannot follow {sorted(current or ())} in the state model")
+            following = allowed
+        current = following
     return problems
 
 
 def in_order(replayed: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> list[str]:
-    """Where a replayed poll's states break the migration order, or the recorded ones do.
+    """Where a replayed poll's states break the state model, or the recorded ones do.
 
     A poll samples (it may miss states, and progress values are the back
-    end's own), so each sequence is held to the order of TASK_STATE_ORDER
-    rather than to the other: a recorded sequence edited out of that order
-    fails as surely as a replay that steps back.
+    end's own), so each sequence is held to the model
+    (conformance/state-model.yaml) rather than to the other: a recorded
+    sequence edited out of the model's order fails as surely as a replay
+    that steps back.
     """
     return ([f"recorded: {p}" for p in sequence_problems(recorded)]
             + [f"replayed: {p}" for p in sequence_problems(replayed)])

@@ -85,6 +85,8 @@ DEFECTS: tuple[KnownDefect, ...] = (HOST_NOT_STRING, NETWORK_NOT_ONE_VALUE, UNPA
 # migration_driver_in_progress when the API reads it (the only branch that raises this 500), and a
 # poll may have missed that state after seeing migration_driver_starting.
 _RACE_AFTER = frozenset({"migration_driver_starting", "migration_driver_in_progress"})
+# The same two moments as states of the suite's state model (conformance/state-model.yaml).
+RACE_MODEL_STATES = frozenset({"driver_starting", "driver_in_progress"})
 
 
 def strict_bool(value: Any) -> bool:
