@@ -26,6 +26,9 @@ ROLES: dict[str, tuple[str, str]] = {
     "cancel": ("gamma", "beta"),
     "idle": ("alpha", "gamma"),
     "spare": ("beta", "gamma"),
+    # Walked by the suite's stateful test only (a "stateful" key of the servers file): migrations
+    # started, cancelled and settled back to active, never completed.
+    "stateful": ("gamma", "alpha"),
 }
 # 2.67: the admin-only "only_host" scheduler hint pins a share to a back end.
 FIXTURE_MICROVERSION = "2.67"

@@ -158,6 +158,10 @@ class Tracker:
         if fits:
             self.beliefs[server] = Belief(frozenset(self._effect(s, p, action, status) for s, p in fits))
             return None, self._decided(fits, action, status)
+        # The states last seen come first: a divergence is named after them, not after a state the
+        # server could only have reached since (a failure, a later phase).
+        seen = set(belief.states())
+        status_misses.sort(key=lambda state_id: state_id not in seen)
         divergence = self._divergence(server, action, status, grown, status_misses, progress_misses)
         anywhere = Belief(frozenset((s, frozenset()) for s in self.model.states))
         again = [(s, p) for s, p in anywhere.items if status in self.model[s].answers[action].codes(success)]
