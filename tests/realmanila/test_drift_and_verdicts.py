@@ -70,6 +70,19 @@ def test_committed_drift_report_is_current_and_fully_explained() -> None:
         ("SSM-CHECK-STATUS-202", "expected 202, got 200", "SSM-E02"),
         ("SSM-CHECK-FUZZ-NEGATIVE", "accepted: migration_check/writable: 'yes' is not of type 'boolean'", "SSM-E08"),
         ("SSM-CHECK-STATUS-202", "expected 202, got 500", None),
+        # the state model's words for the same status errata, seen live on Manila 23.0.1
+        ("SSM-CHECK-STATUS-202", "migration_check on server s (may be idle) answered 200; the model allows 202 or "
+                                 "400 or 404 or 409 [§2.1; §4.6 row 'active'; state-model.yaml:49]", "SSM-E02"),
+        ("SSM-PROGRESS-AFTER-SUCCESS", "migration_get_progress on server s (may be migrated, removed) answered 200; "
+                                       "the model allows 202 or 400 [§2.4 step 1]", "SSM-E04"),
+        ("SSM-COMPLETE-STATUS-202", "migration_complete on server s (may be phase1_done) answered 200; the model "
+                                    "allows 202 [§2.3 steps 2-7]", "SSM-E03"),
+        ("SSM-COMPLETE-STATUS-202", "migration_complete on server s (may be phase1_done) answered 500; the model "
+                                    "allows 202 [§2.3 steps 2-7]", None),
+        ("SSM-STATE-TRANSITIONS", "server s shows server_migrating/migration_completing (completing), which the "
+                                  "model does not reach from phase1_done", "SSM-E03"),
+        ("SSM-STATE-TRANSITIONS", "server s shows active/None (idle), which the model does not reach from "
+                                  "phase1_done", None),
     ],
 )
 def test_rules_match_on_requirement_and_message(requirement: str, message: str, erratum: str | None) -> None:
