@@ -6,15 +6,14 @@ import json
 import shutil
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 from manila_ssm import cli
+from lint.sarif_schema import validate_sarif
 from ssm_testing import run_cli as run
 
 HERE = Path(__file__).parent
 CASES = HERE / "cases"
-SARIF_SUBSET = json.loads((HERE / "sarif-2.1.0-subset.schema.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize(
@@ -60,7 +59,7 @@ def test_sarif_is_structurally_valid_and_self_consistent(tmp_path: Path) -> None
     code, out, _ = run("spec", "lint", CASES / "directive-flattened", "--format", "sarif", "-o", target)
     assert code == cli.EXIT_FINDINGS and out == ""
     log = json.loads(target.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator(SARIF_SUBSET, format_checker=jsonschema.FormatChecker()).validate(log)
+    validate_sarif(log)
     (sarif_run,) = log["runs"]
     rules = sarif_run["tool"]["driver"]["rules"]
     assert len(sarif_run["results"]) == 5
@@ -79,7 +78,7 @@ def test_sarif_uris_of_files_outside_the_tree_are_absolute_file_uris() -> None:
     outside = Finding("sample-type-mismatch", Severity.ERROR, Location("/srv/api ref/x.json", 3), "m", "h")
     inside = Finding("param-order", Severity.WARNING, Location("v2/my params.yaml", 4), "m", "h")
     log = json.loads(render(LintReport("tree", (outside, inside)), "sarif"))
-    jsonschema.Draft202012Validator(SARIF_SUBSET, format_checker=jsonschema.FormatChecker()).validate(log)
+    validate_sarif(log)
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in log["runs"][0]["results"]]
     assert uris == [{"uri": "file:///srv/api%20ref/x.json"}, {"uri": "v2/my%20params.yaml", "uriBaseId": "SRCROOT"}]
 
