@@ -15,10 +15,12 @@ from manila_ssm.realmanila import drift, soak
 TITLES = drift.errata_titles(yaml.safe_load((paths.spec_dir() / "errata.overlay.yaml").read_text()))
 
 
-def _entry(seed: int, failures: list, unexplained: list) -> dict:
+def _entry(seed: int, failures: list, unexplained: list, undecided: list | None = None) -> dict:
+    verdict = "does-not-conform" if failures else "incomplete" if undecided else "conforms"
     return {"seed": seed,
-            "effective": {"verdict": "fail" if failures else "pass", "counts": {"pass": 70}, "seconds": 60.0,
-                          "reproduce": f"ssm-conformance run --seed {seed}", "failures": failures},
+            "effective": {"verdict": verdict, "counts": {"pass": 70}, "seconds": 60.0,
+                          "reproduce": f"ssm-conformance run --seed {seed}", "failures": failures,
+                          "undecided": undecided or []},
             "documented": {"verdict": "fail", "counts": {"fail": 8}, "seconds": 60.0, "divergences": 12,
                            "reproduce": f"ssm-conformance run --contract documented --seed {seed}",
                            "failures": [], "unexplained": unexplained}}
@@ -28,7 +30,7 @@ def test_summary_counts_every_false_failure_and_unexplained_divergence(tmp_path:
     failure = {"requirement": "SSM-START-FUZZ-NEGATIVE", "outcome": "fail", "message": "server error 500", "test": "t"}
     odd = {"requirement": "SSM-CHECK-FUZZ-NEGATIVE", "message": "answered 418", "seen_in": "live t"}
     summary = soak.summarise([_entry(1, [], []), _entry(2, [failure], [odd])], ["ssm-conformance", "x"], {"manila": "v"})
-    assert summary["effective"] == {"conform": 1, "false_failures": 1}
+    assert summary["effective"] == {"conform": 1, "incomplete": 0, "false_failures": 1}
     assert summary["documented"] == {"unexplained_divergences": 1}
     assert not summary["holds"]
     json_path, md_path = soak.write(tmp_path, summary)
@@ -36,6 +38,17 @@ def test_summary_counts_every_false_failure_and_unexplained_divergence(tmp_path:
     assert "ssm-conformance run --seed 2" in text and "answered 418" in text and "`ssm-conformance x`" in text
     assert soak.summarise([_entry(1, [], [])], ["c"], {})["holds"]
     assert json_path.is_file()
+
+
+def test_an_incomplete_seed_is_no_false_failure_but_the_soak_does_not_hold(tmp_path: Path) -> None:
+    gap = {"requirement": "SSM-AFTER-SUCCESS-REFUSES[migration_get_progress]", "reason": "removed too soon"}
+    summary = soak.summarise([_entry(1, [], []), _entry(2, [], [], [gap])], ["c"], {})
+    assert summary["effective"] == {"conform": 1, "incomplete": 1, "false_failures": 0}
+    assert summary["undecided_seeds"] == [2] and not summary["holds"]
+    _, md_path = soak.write(tmp_path, summary)
+    assert "1 of 2 conform, 1 incomplete, 0 false failures" in md_path.read_text()
+    assert "seed 2, effective, undecided SSM-AFTER-SUCCESS-REFUSES[migration_get_progress]: removed too soon" \
+        in md_path.read_text()
 
 
 def test_fresh_seeds_are_distinct() -> None:

@@ -27,6 +27,8 @@ from manila_ssm.realmanila.procs import HarnessError
 from manila_ssm.realmanila.services import api_mode
 
 CONTRACTS = ("effective", "documented")
+# The report's verdicts (manila_ssm.suite.verdict.Verdict values).
+CONFORMS, INCOMPLETE = "conforms", "incomplete"
 
 
 def fresh_seeds(count: int, rng: random.Random | None = None) -> list[int]:
@@ -72,6 +74,8 @@ def run_seed(config: HarnessConfig, seed: int, reports: Path, run_suite: Callabl
             "exit": code, "verdict": result.get("verdict", "no report"), "counts": result.get("counts", {}),
             "seconds": round(time.monotonic() - started, 1), "reproduce": result.get("reproduce", ""),
             "report": path.as_posix(), "failures": _failures(result),
+            "undecided": [{"requirement": u.get("id", ""), "reason": u.get("reason") or u.get("needs", "")}
+                          for u in result.get("undecided", [])],
         }
         if contract == "documented" and result:
             document = drift(path)
@@ -99,20 +103,29 @@ def versions(config: HarnessConfig) -> dict[str, str]:
 
 
 def summarise(entries: list[dict[str, Any]], command: list[str], versions_: dict[str, str]) -> dict[str, Any]:
+    """What the seeds gave together; it holds only if every seed ran and the effective run conformed.
+
+    An effective run that was INCOMPLETE is no false failure, but it is no
+    proof either: its undecided requirements are listed and the soak does
+    not hold.
+    """
     false_failures = sum(len(e["effective"]["failures"]) for e in entries)
     unexplained = sum(len(e["documented"].get("unexplained", [])) for e in entries)
     incomplete = [e["seed"] for e in entries
                   if e["effective"]["verdict"] == "no report" or e["documented"]["verdict"] == "no report"]
+    conform = sum(e["effective"]["verdict"] == CONFORMS for e in entries)
+    undecided = [e["seed"] for e in entries if e["effective"]["verdict"] == INCOMPLETE]
     return {
         "title": "Real Manila soak: the suite under fresh seeds",
         "command": shlex.join(command),
         "versions": versions_,
         "seeds": len(entries),
-        "effective": {"conform": sum(e["effective"]["verdict"] == "pass" for e in entries),
-                      "false_failures": false_failures},
+        "effective": {"conform": conform, "incomplete": len(undecided), "false_failures": false_failures},
         "documented": {"unexplained_divergences": unexplained},
         "incomplete_seeds": incomplete,
-        "holds": false_failures == 0 and unexplained == 0 and not incomplete and bool(entries),
+        "undecided_seeds": undecided,
+        "holds": (false_failures == 0 and unexplained == 0 and not incomplete and bool(entries)
+                  and conform == len(entries)),
         "per_seed": entries,
     }
 
@@ -126,7 +139,8 @@ def markdown(summary: dict[str, Any]) -> str:
              f"Command: `{summary['command']}`", "",
              "Versions: " + ", ".join(f"{k} {v}" for k, v in summary["versions"].items()) + ".", "",
              f"Seeds: {summary['seeds']}. Effective contract: {summary['effective']['conform']} of "
-             f"{summary['seeds']} conform, {summary['effective']['false_failures']} false failures. "
+             f"{summary['seeds']} conform, {summary['effective'].get('incomplete', 0)} incomplete, "
+             f"{summary['effective']['false_failures']} false failures. "
              f"Documented contract: {summary['documented']['unexplained_divergences']} unexplained divergences. "
              f"Incomplete seeds: {len(summary['incomplete_seeds'])}.", "",
              "| seed | effective | effective counts | documented counts | divergences | unexplained | s |",
@@ -141,10 +155,12 @@ def markdown(summary: dict[str, Any]) -> str:
         for failure in entry["effective"]["failures"]:
             problems.append(f"- seed {entry['seed']}, effective, {failure['requirement']}: {failure['message']} "
                             f"(reproduce: `{entry['effective']['reproduce']}`)")
+        for item in entry["effective"].get("undecided", []):
+            problems.append(f"- seed {entry['seed']}, effective, undecided {item['requirement']}: {item['reason']}")
         for item in entry["documented"].get("unexplained", []):
             problems.append(f"- seed {entry['seed']}, documented, unexplained {item['requirement']}: "
                             f"{item['message']} (reproduce: `{entry['documented']['reproduce']}`)")
-    lines += ["", "## Failures and unexplained divergences", "", *(problems or ["None."]), ""]
+    lines += ["", "## Failures, undecided requirements and unexplained divergences", "", *(problems or ["None."]), ""]
     return "\n".join(lines)
 
 
