@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import multiprocessing
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +34,7 @@ from schemathesis import GenerationMode
 from schemathesis.core import NOT_SET
 from schemathesis.errors import FailureGroup
 
-from manila_ssm.suite import known_defects
+from manila_ssm.suite import fuzzpool, known_defects
 from manila_ssm.suite.client import EXPERIMENTAL_HEADER, VERSION_HEADER, ManilaClient
 from manila_ssm.suite.contract import Contract, from_document
 from manila_ssm.suite.outcomes import Exchange
@@ -231,15 +230,16 @@ def generated(contract: Contract, action: str, mode: str, max_examples: int, see
     return out
 
 
-_CHILD_CONTRACT: list[Contract] = []
+_CHILD_CONTRACT: dict[tuple[str, str], Contract] = {}
 
 
-def _child_init(name: str, document: dict[str, Any], where: str) -> None:
-    _CHILD_CONTRACT.append(from_document(name, document, where))
-
-
-def _child_generate(action: str, mode: str, max_examples: int, seed: int) -> list[Generated]:
-    return generated(_CHILD_CONTRACT[0], action, mode, max_examples, seed)
+def _child_generate(name: str, document: dict[str, Any], where: str, action: str, mode: str, max_examples: int,
+                    seed: int) -> list[Generated]:
+    """In the child: :func:`generated`, with the contract rebuilt from its document (once)."""
+    contract = _CHILD_CONTRACT.get((name, where))
+    if contract is None or contract.document != document:
+        contract = _CHILD_CONTRACT[(name, where)] = from_document(name, document, where)
+    return generated(contract, action, mode, max_examples, seed)
 
 
 class Prefetch:
@@ -250,14 +250,13 @@ class Prefetch:
     """
 
     def __init__(self, contract: Contract, jobs: Iterable[tuple[str, str]], max_examples: int, seed: int) -> None:
-        self._pool = ProcessPoolExecutor(
-            1, mp_context=multiprocessing.get_context("spawn"), initializer=_child_init,
-            initargs=(contract.name, dict(contract.document), contract.path),
-        )
+        self._pool = fuzzpool.take()
         self._key = (contract, max_examples, seed)
         self._futures: dict[tuple[str, str], Future[list[Generated]]] = {}
-        for job in dict.fromkeys(jobs):
-            self._futures[job] = self._pool.submit(_child_generate, *job, max_examples, seed)
+        document = dict(contract.document)
+        for action, mode in dict.fromkeys(jobs):
+            self._futures[(action, mode)] = self._pool.submit(
+                _child_generate, contract.name, document, contract.path, action, mode, max_examples, seed)
 
     def cases(self, contract: Contract, action: str, mode: str, max_examples: int, seed: int) -> list[Generated] | None:
         future = self._futures.get((action, mode))
