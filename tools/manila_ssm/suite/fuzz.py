@@ -268,7 +268,7 @@ class Prefetch:
             return None
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        fuzzpool.stop(self._pool)
 
 
 def run(
