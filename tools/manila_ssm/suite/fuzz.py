@@ -231,10 +231,12 @@ def generated(contract: Contract, action: str, mode: str, max_examples: int, see
 
 
 _CHILD_CONTRACT: dict[tuple[str, str], Contract] = {}
+# A case list takes a second or two; a child that takes minutes is stuck (stopped, swapping).
+_CHILD_PATIENCE_S = 300.0
 
 
-def _child_generate(name: str, document: dict[str, Any], where: str, action: str, mode: str, max_examples: int,
-                    seed: int) -> list[Generated]:
+def child_generate(name: str, document: dict[str, Any], where: str, action: str, mode: str, max_examples: int,
+                   seed: int) -> list[Generated]:
     """In the child: :func:`generated`, with the contract rebuilt from its document (once)."""
     contract = _CHILD_CONTRACT.get((name, where))
     if contract is None or contract.document != document:
@@ -250,25 +252,25 @@ class Prefetch:
     """
 
     def __init__(self, contract: Contract, jobs: Iterable[tuple[str, str]], max_examples: int, seed: int) -> None:
-        self._pool = fuzzpool.take()
+        self._child = fuzzpool.take()
         self._key = (contract, max_examples, seed)
         self._futures: dict[tuple[str, str], Future[list[Generated]]] = {}
         document = dict(contract.document)
         for action, mode in dict.fromkeys(jobs):
-            self._futures[(action, mode)] = self._pool.submit(
-                _child_generate, contract.name, document, contract.path, action, mode, max_examples, seed)
+            self._futures[(action, mode)] = self._child.submit(
+                "child_generate", contract.name, document, contract.path, action, mode, max_examples, seed)
 
     def cases(self, contract: Contract, action: str, mode: str, max_examples: int, seed: int) -> list[Generated] | None:
         future = self._futures.get((action, mode))
         if future is None or self._key[0] is not contract or self._key[1:] != (max_examples, seed):
             return None
         try:
-            return future.result()
-        except Exception:  # a broken child (killed, out of memory): generate in-process instead
+            return future.result(timeout=_CHILD_PATIENCE_S)
+        except Exception:  # a broken or stuck child (killed, out of memory): generate in-process instead
             return None
 
     def close(self) -> None:
-        fuzzpool.stop(self._pool)
+        self._child.stop()
 
 
 def run(

@@ -173,7 +173,7 @@ def _prefetch_fuzz(config: pytest.Config, state: _State, items: list[pytest.Item
     order of the other tests is kept; generated cases are the same either way.
     """
     jobs = {item: job for item in items if (job := fuzz_job(item)) is not None}
-    if not jobs or hasattr(config, "workerinput") or config.getoption("collectonly"):
+    if not jobs or hasattr(config, "workerinput"):
         return
     from manila_ssm.suite.fuzz import PREFETCH_MIN_JOBS, Prefetch  # schemathesis: only when fuzzing
 
@@ -181,7 +181,7 @@ def _prefetch_fuzz(config: pytest.Config, state: _State, items: list[pytest.Item
         return
     items[:] = [item for item in items if item not in jobs] + list(jobs)
     assert state.contract is not None and state.config is not None and state.config.seed is not None
-    if state.prefetch is None:
+    if state.prefetch is None and not config.getoption("collectonly"):
         state.prefetch = Prefetch(state.contract, jobs.values(), state.config.max_examples, state.config.seed)
 
 
