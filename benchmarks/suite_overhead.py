@@ -1,20 +1,24 @@
 """Time a full conformance run against the embedded reference target and split where the time goes.
 
-    python benchmarks/suite_overhead.py [--max-examples N] [--seed N] [--runs N]
+    python benchmarks/suite_overhead.py [--max-examples N] [--seed N] [--runs N] [--commands N]
 
-Prints the wall and CPU time of each run, the time the scenarios spent
-waiting on the target's asynchronous work (polling sleeps), the time spent
-inside HTTP calls, and the rest: the suite's own overhead (pytest,
-generation, checks, reports). CPU time includes the embedded target, which
-runs in the same process; on a shared machine it is the steadier figure.
-Before the runs: the CPU cost of importing the plugin in a fresh
-interpreter, and of a collection-only pass (the baseline every run pays).
+First the whole command, as a user runs it: ``ssm-conformance run`` in a
+new process, its wall time against the goal (6 s on 2 cores) and its CPU
+(with the child that generates the fuzz cases). Then in-process runs, split:
+the wall and CPU time of this process, the time the scenarios spent waiting
+on the target's asynchronous work (polling sleeps), the time spent inside
+HTTP calls, and the rest: the suite's own overhead (pytest, checks,
+reports). CPU time includes the embedded target, which runs in the same
+process; on a shared machine it is the steadier figure, so the load average
+is printed beside each figure. Before the runs: the CPU cost of importing
+the plugin in a fresh interpreter, and of a collection-only pass.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -39,6 +43,25 @@ def fresh_process_cpu(code: str) -> float:
     return children_cpu() - before
 
 
+GOAL_S = 6.0
+
+
+def whole_command(max_examples: int, seed: int) -> tuple[float, float, float]:
+    """Wall and CPU seconds of ``ssm-conformance run`` in a new process, and the load average before it."""
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as directory:
+        before = children_cpu()
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "manila_ssm.cli", "run", f"--reports-dir={directory}",
+                               f"--max-examples={max_examples}", f"--seed={seed}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"ssm-conformance run failed against the reference target (exit {done.returncode}):\n"
+                         f"{done.stderr[-2000:]}")
+    return wall, children_cpu() - before, load
+
+
 def one_run(max_examples: int, seed: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as directory:
         cpu = time.process_time()
@@ -59,15 +82,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--max-examples", type=int, default=25)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=1, help="in-process runs, split by where the time goes")
+    parser.add_argument("--commands", type=int, default=3, help="whole-command runs (ssm-conformance run)")
     args = parser.parse_args()
+    commands = [whole_command(args.max_examples, args.seed + i) for i in range(args.commands)]
     python_only = fresh_process_cpu("pass")
     imports = fresh_process_cpu("import manila_ssm.suite.plugin, manila_ssm.suite.fuzz, manila_ssm.reference")
     collect = fresh_process_cpu(
         "import pytest, manila_ssm.paths as p; raise SystemExit(pytest.main([str(p.conformance_dir()), "
         "'--collect-only', '-q', '-p', 'no:randomly']))")
+    load = os.getloadavg()[0]
     results = [one_run(args.max_examples, args.seed) for _ in range(args.runs)]
     print()
+    for index, (wall, cpu, before) in enumerate(commands, 1):
+        print(f"ssm-conformance run #{index}: wall {wall:.2f} s (goal <= {GOAL_S:g} s: "
+              f"{'met' if wall <= GOAL_S else 'not met'}), CPU {cpu:.2f} s with the generating child; "
+              f"load average {before:.1f} on {os.cpu_count()} CPUs")
+    print(f"in-process runs below started at a load average of {load:.1f}")
     print(f"fresh interpreter: {python_only:.2f} s CPU; + importing the plugin, schemathesis and the target: "
           f"{imports:.2f} s; pytest --collect-only of the suite: {collect:.2f} s CPU")
     print(f"{'run':>3} {'wall s':>8} {'CPU s':>8} {'waits s':>8} {'http s':>8} {'requests':>9} {'overhead s':>11} "

@@ -40,7 +40,7 @@ def _fuzz(ssm, action: str, mode: str) -> None:
     run = fuzz.run(
         ssm.contract, action, mode, ssm.admin, server, ssm.version,
         real_host=ssm.destination(server), max_examples=ssm.session.config.max_examples,
-        seed=ssm.session.config.seed, model=model,
+        seed=ssm.session.config.seed, model=model, cases=ssm.generated_cases(action, mode),
     )
     requirement = f"SSM-{ssm.contract.actions[action].short}-FUZZ-{mode.upper()}"
     failures = run.failures

@@ -229,3 +229,30 @@ def test_a_project_marker_named_requirement_does_not_wake_the_plugin(pytester: p
     result = pytester.runpytest_inprocess("--strict-markers")
     result.assert_outcomes(passed=1)
     assert "manila-ssm conformance" not in result.stdout.str()
+
+
+def test_fuzz_tests_run_last_on_cases_generated_ahead(pytester: pytest.Pytester) -> None:
+    """With enough fuzz tests their cases come from the child process, and they run after the others."""
+    from manila_ssm.suite.plugin import STATE
+
+    collected = run_suite(pytester, "--collect-only", "-q", "-k", "fuzz or unknown_server_id")
+    names = [line for line in collected.outlines if "::" in line]
+    fuzz_at = [i for i, name in enumerate(names) if "test_fuzz.py" in name]
+    assert fuzz_at and min(fuzz_at) == len(names) - len(fuzz_at) > 0, names
+
+    class Seen:
+        prefetch = None
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_unconfigure(self, config: pytest.Config) -> None:
+            Seen.prefetch = config.stash[STATE].prefetch
+
+    result = pytester.runpytest_inprocess(
+        str(paths.conformance_dir()), "-p", "no:randomly", "--assert=plain", "-k", "fuzz and not migration_check",
+        f"--ssm-reports-dir={pytester.path / 'reports'}", "--ssm-max-examples=2", "--ssm-seed=3", plugins=[Seen()])
+    assert result.ret == 0, result.outlines[-15:]  # under pytest, pytest's exit code: nothing failed
+    assert Seen.prefetch is not None
+    report = json.loads((pytester.path / "reports" / "conformance.json").read_text())
+    outcomes = {r["id"]: r["outcome"] for r in report["requirements"] if "-FUZZ-" in r["id"] and "CHECK" not in r["id"]}
+    assert outcomes and set(outcomes.values()) == {"pass"}, outcomes
+    assert len(outcomes) == 8

@@ -27,6 +27,7 @@ from manila_ssm.cli_support import (
 )
 from manila_ssm.suite import catalogue as cat
 from manila_ssm.suite import contract as contracts
+from manila_ssm.suite import fuzzpool
 from manila_ssm.suite.config import CONTRACTS, OPTIONS, ConfigError, check_writable
 from manila_ssm.suite.terminal import export_lines
 from manila_ssm.suite.verdict import Verdict
@@ -158,7 +159,14 @@ def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # Hypothesis keeps a cache folder; keep it with the run's reports, not in the user's folder.
     set_hypothesis_home_dir(Path(args.reports_dir or "reports") / ".hypothesis")
     verdict = _Verdict(args)
-    code = int(pytest.main(argv, plugins=[verdict]))
+    if not (args.workers or args.keyword or args.requirements):
+        # A whole run fuzzes: start the child that generates its cases now, so that its start-up overlaps
+        # pytest's (pytest-xdist workers and narrow selections generate in-process).
+        fuzzpool.warm_up()
+    try:
+        code = int(pytest.main(argv, plugins=[verdict]))
+    finally:
+        fuzzpool.release()
     if code == 4:
         print("ssm-conformance: error: see the usage error above", file=err)
     if code in (0, 1) and verdict.verdict is not None:

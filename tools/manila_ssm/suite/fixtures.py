@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -16,6 +16,9 @@ from manila_ssm.suite.outcomes import Exchange
 from manila_ssm.suite.servers import pick_destination
 from manila_ssm.suite.session import SuiteSession
 from manila_ssm.suite.statejudge import TRANSITION_REQUIREMENT, Divergence, Tracker
+
+if TYPE_CHECKING:
+    from manila_ssm.suite.fuzz import Generated, Prefetch
 
 FLAGS = ("writable", "nondisruptive", "preserve_snapshots")
 
@@ -33,6 +36,7 @@ class Conformance:
     session: SuiteSession
     verify: Verifier
     unknown_server: str = field(default_factory=lambda: str(uuid.uuid4()))
+    prefetch: Prefetch | None = None
 
     @property
     def admin(self) -> ManilaClient:
@@ -51,6 +55,13 @@ class Conformance:
         if self.session.member is None:
             pytest.skip("no non-admin credentials configured (--ssm-member-token)")
         return self.session.member
+
+    def generated_cases(self, action: str, mode: str) -> list[Generated] | None:
+        """The fuzz cases of ``action`` in ``mode`` generated beforehand, or None: generate them in-process."""
+        config = self.session.config
+        if self.prefetch is None or config.seed is None:
+            return None
+        return self.prefetch.cases(self.contract, action, mode, config.max_examples, config.seed)
 
     def idle_server(self) -> str:
         return self.session.pool.idle()

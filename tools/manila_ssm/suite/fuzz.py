@@ -8,13 +8,22 @@ so a run is bounded by ``--ssm-max-examples`` and repeatable with ``--ssm-seed``
 
 Generated requests never migrate anything: the destination host of start is
 never a real host, and every case goes to the suite's idle server.
+
+Generating is pure (a case never depends on an answer: the test function
+never fails, so Hypothesis' choices follow the seed alone), and it is most of
+a fuzz test's CPU. :class:`Prefetch` therefore generates the cases of a whole
+run in one child process while the suite runs its other tests on the other
+core; sending and judging stay here, in order, with the same cases an
+in-process run would generate (``tests/suite/test_fuzz_prefetch.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,16 +31,24 @@ import hypothesis
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
+from schemathesis.core import NOT_SET
 from schemathesis.errors import FailureGroup
 
-from manila_ssm.suite import known_defects
+from manila_ssm.suite import fuzzpool, known_defects
 from manila_ssm.suite.client import EXPERIMENTAL_HEADER, VERSION_HEADER, ManilaClient
-from manila_ssm.suite.contract import Contract
+from manila_ssm.suite.contract import Contract, from_document
 from manila_ssm.suite.outcomes import Exchange
 
 _TRUE = frozenset({"1", "t", "true", "on", "y", "yes"})
 _FALSE = frozenset({"0", "f", "false", "off", "n", "no"})
 FLAGS = ("writable", "nondisruptive", "preserve_snapshots")
+# A child process costs about a second of CPU (a fresh interpreter importing schemathesis); below this
+# many (action, mode) runs it does not pay for itself, and those runs generate in-process.
+PREFETCH_MIN_JOBS = 4
+# Stand-ins for the explicit path and header values while generating: they are fixed values that
+# Hypothesis never draws, so the cases are the same as with the real ones (tested).
+_PLACEHOLDER_PATH = {"share_server_id": "00000000-0000-4000-8000-000000000000", "project_id": "placeholder"}
+_PLACEHOLDER_HEADERS = ("Accept", "X-Auth-Token", VERSION_HEADER, EXPERIMENTAL_HEADER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +127,152 @@ def _aim(action: str, body: Any, real_host: str | None) -> Any:
     return {action: params}
 
 
+@dataclass(frozen=True, slots=True)
+class Generated:
+    """One generated case as data: the case's own containers and schemathesis' metadata about them.
+
+    The metadata keeps hashes of the containers it was generated with, so the
+    case is rebuilt from exactly these (placeholders in path and headers; the
+    request itself is sent with the real values).
+    """
+
+    body: Any
+    has_body: bool
+    media_type: str | None
+    path_parameters: dict[str, Any]
+    headers: Any
+    query: dict[str, Any]
+    cookies: dict[str, Any]
+    meta: Any  # schemathesis' CaseMetadata
+
+    @classmethod
+    def of(cls, case: Any) -> Generated:
+        has_body = case.body is not NOT_SET
+        return cls(case.body if has_body else None, has_body, case.media_type, case.path_parameters, case.headers,
+                   case.query, case.cookies, case._meta)
+
+    def case(self, operation: Any) -> Any:
+        """The schemathesis case again, for its own checks of an answer."""
+        return operation.Case(method="POST", path_parameters=self.path_parameters, headers=self.headers,
+                              query=self.query, cookies=self.cookies, body=self.body if self.has_body else NOT_SET,
+                              media_type=self.media_type, _meta=self.meta)
+
+
+def _operation(contract: Contract, action: str) -> Any:
+    """Schemathesis' operation for ``action``, from the document narrowed to it."""
+    schema = schemathesis.openapi.from_dict(contract.action_variant(action), config=checks_config(contract, action))
+    return schema[contract.action_path]["POST"]
+
+
+def _path(contract: Contract, server_id: str, project_id: str | None) -> dict[str, str]:
+    path = {"share_server_id": server_id}
+    if "{project_id}" in contract.action_path:
+        path["project_id"] = project_id or "none"
+    return path
+
+
+def _cases(operation: Any, mode: str, path: dict[str, str], headers: dict[str, str], max_examples: int, seed: int,
+           each: Callable[[Any], None]) -> None:
+    """Let Hypothesis generate up to ``max_examples`` cases and hand each to ``each`` as it comes."""
+    strategy = operation.as_strategy(
+        GenerationMode.POSITIVE if mode == "positive" else GenerationMode.NEGATIVE,
+        path_parameters=path, headers=headers,
+    )
+
+    @hypothesis.seed(seed)
+    @settings(max_examples=max_examples, database=None, deadline=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(case=strategy)
+    def generate(case: Any) -> None:
+        each(case)
+
+    with seed_only():
+        generate()
+
+
+@contextlib.contextmanager
+def seed_only() -> Iterator[None]:
+    """Let the seed alone decide what Hypothesis generates.
+
+    Hypothesis also draws literal constants found in the "local" (not
+    installed) modules loaded in the process, which made one seed generate
+    other cases in an editable checkout than from a wheel, after another
+    module was imported, or in a child process (and cost a parse of each such
+    module). Hypothesis has no setting for it, so its private pool is swapped
+    for an empty one while the suite generates; if that internal moves, the
+    generation still works, only less repeatably (tests/suite/test_fuzz_prefetch.py notices).
+    """
+    from hypothesis.internal.conjecture import providers
+
+    original = getattr(providers, "_get_local_constants", None)
+    cache = getattr(providers, "CONSTANTS_CACHE", None)
+    empty = getattr(providers, "Constants", None)
+    if original is None or cache is None or empty is None:
+        yield
+        return
+    none = empty()
+    providers._get_local_constants = lambda: none
+    cache.cache.clear()  # choices filtered with the local pool so far
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.cache.clear()
+
+
+def generated(contract: Contract, action: str, mode: str, max_examples: int, seed: int) -> list[Generated]:
+    """The cases a run of ``action`` in ``mode`` sends, generated without a target (placeholder values)."""
+    path = _path(contract, _PLACEHOLDER_PATH["share_server_id"], _PLACEHOLDER_PATH["project_id"])
+    headers = {name: "placeholder" for name in _PLACEHOLDER_HEADERS}
+    out: list[Generated] = []
+    _cases(_operation(contract, action), mode, path, headers, max_examples, seed,
+           lambda case: out.append(Generated.of(case)))
+    return out
+
+
+_CHILD_CONTRACT: dict[tuple[str, str], Contract] = {}
+# A case list takes a second or two; a child that takes minutes is stuck (stopped, swapping).
+_CHILD_PATIENCE_S = 300.0
+
+
+def child_generate(name: str, document: dict[str, Any], where: str, action: str, mode: str, max_examples: int,
+                   seed: int) -> list[Generated]:
+    """In the child: :func:`generated`, with the contract rebuilt from its document (once)."""
+    contract = _CHILD_CONTRACT.get((name, where))
+    if contract is None or contract.document != document:
+        contract = _CHILD_CONTRACT[(name, where)] = from_document(name, document, where)
+    return generated(contract, action, mode, max_examples, seed)
+
+
+class Prefetch:
+    """Generates the cases of several (action, mode) runs in one child process, in the order given.
+
+    :meth:`cases` waits for one run's cases, or returns None when the child
+    failed (the caller then generates in-process: same seed, same cases).
+    """
+
+    def __init__(self, contract: Contract, jobs: Iterable[tuple[str, str]], max_examples: int, seed: int) -> None:
+        self._child = fuzzpool.take()
+        self._key = (contract, max_examples, seed)
+        self._futures: dict[tuple[str, str], Future[list[Generated]]] = {}
+        document = dict(contract.document)
+        for action, mode in dict.fromkeys(jobs):
+            self._futures[(action, mode)] = self._child.submit(
+                "child_generate", contract.name, document, contract.path, action, mode, max_examples, seed)
+
+    def cases(self, contract: Contract, action: str, mode: str, max_examples: int, seed: int) -> list[Generated] | None:
+        future = self._futures.get((action, mode))
+        if future is None or self._key[0] is not contract or self._key[1:] != (max_examples, seed):
+            return None
+        try:
+            return future.result(timeout=_CHILD_PATIENCE_S)
+        except Exception:  # a broken or stuck child (killed, out of memory): generate in-process instead
+            return None
+
+    def close(self) -> None:
+        self._child.stop()
+
+
 def run(
     contract: Contract,
     action: str,
@@ -123,27 +286,21 @@ def run(
     seed: int,
     judge: Callable[[Contract, str, Any, Exchange, bool, bool], Verdict] | None = None,
     model: Callable[[str, Exchange], tuple[str, str] | None] | None = None,
+    cases: Sequence[Generated] | None = None,
 ) -> FuzzRun:
-    """Generate up to ``max_examples`` cases for ``action`` in ``mode`` and judge each answer."""
-    schema = schemathesis.openapi.from_dict(contract.action_variant(action), config=checks_config(contract, action))
-    operation = schema[contract.action_path]["POST"]
-    path = {"share_server_id": server_id}
-    if "{project_id}" in contract.action_path:
-        path["project_id"] = client.endpoint.project_id or "none"
+    """Send up to ``max_examples`` generated cases for ``action`` in ``mode`` and judge each answer.
+
+    ``cases`` are the same cases generated beforehand (:class:`Prefetch`);
+    without them Hypothesis generates here, one case per request.
+    """
+    operation = _operation(contract, action)
+    path = _path(contract, server_id, client.endpoint.project_id)
     headers = client.headers(version, True)
-    strategy = operation.as_strategy(
-        GenerationMode.POSITIVE if mode == "positive" else GenerationMode.NEGATIVE,
-        path_parameters=path, headers=headers,
-    )
     outcome = FuzzRun(action, mode)
     judge = judge or judge_answer
     url = client.endpoint.v2(f"/share-servers/{server_id}/action")
 
-    @hypothesis.seed(seed)
-    @settings(max_examples=max_examples, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    @given(case=strategy)
-    def generate(case: Any) -> None:
+    def send(case: Any) -> None:
         body = _aim(action, case.body, real_host)
         send_headers = {**headers, VERSION_HEADER: version, EXPERIMENTAL_HEADER: "True"}
         if case.media_type:
@@ -167,7 +324,11 @@ def run(
                 verdict = Verdict(exchange, refused[1], requirement=refused[0])
         outcome.verdicts.append(verdict)
 
-    generate()
+    if cases is None:
+        _cases(operation, mode, path, headers, max_examples, seed, send)
+    else:
+        for case in cases:
+            send(case.case(operation))
     return outcome
 
 

@@ -12,7 +12,7 @@ import secrets
 import sys
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -26,6 +26,9 @@ from manila_ssm.suite.outcomes import Outcome, Record, RecordSink, RequirementFa
 from manila_ssm.suite.servers import UnsafeServer
 from manila_ssm.suite.session import SuiteSession, TargetUnreachable, start
 from manila_ssm.suite.terminal import progress_writer, reproduce_command
+
+if TYPE_CHECKING:
+    from manila_ssm.suite.fuzz import Prefetch
 
 MARKER = "ssm_requirement"
 RECORDS_PROPERTY = "ssm_records"
@@ -56,6 +59,7 @@ class _State:
         self.tests: dict[str, list[str]] = {}
         self.written: list[Path] = []
         self.summary: reports.Summary | None = None
+        self.prefetch: Prefetch | None = None
         self.seed = secrets.randbits(32)  # not the global random module: other tests may seed it
 
 
@@ -121,6 +125,7 @@ def item_requirements(item: pytest.Item, contract: contracts.Contract) -> tuple[
     return tuple(dict.fromkeys(ids))
 
 
+@pytest.hookimpl(trylast=True)  # after reordering plugins (pytest-randomly): the fuzz tests are moved last
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     if not any(item.get_closest_marker(MARKER) for item in items):
         return
@@ -146,6 +151,38 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+    _prefetch_fuzz(config, state, items)
+
+
+def fuzz_job(item: pytest.Item) -> tuple[str, str] | None:
+    """``(action, mode)`` when ``item`` is a generated-requests test (its marker names a fuzz kind)."""
+    action = getattr(item, "callspec", None) and item.callspec.params.get("action")
+    for marker in item.iter_markers(MARKER):
+        for name in marker.args:
+            kind, _, named_action = name.partition(":")
+            if kind in ("fuzz-positive", "fuzz-negative") and (named_action or action):
+                return named_action or action, kind.removeprefix("fuzz-")
+    return None
+
+
+def _prefetch_fuzz(config: pytest.Config, state: _State, items: list[pytest.Item]) -> None:
+    """Generate the fuzz tests' cases in a child process while the other tests run, and run those last.
+
+    Not on pytest-xdist workers (the run is parallel already) nor for a few
+    fuzz tests (the child's start-up would cost more than it saves). The
+    order of the other tests is kept; generated cases are the same either way.
+    """
+    jobs = {item: job for item in items if (job := fuzz_job(item)) is not None}
+    if not jobs or hasattr(config, "workerinput"):
+        return
+    from manila_ssm.suite.fuzz import PREFETCH_MIN_JOBS, Prefetch  # schemathesis: only when fuzzing
+
+    if len(set(jobs.values())) < PREFETCH_MIN_JOBS:
+        return
+    items[:] = [item for item in items if item not in jobs] + list(jobs)
+    assert state.contract is not None and state.config is not None and state.config.seed is not None
+    if state.prefetch is None and not config.getoption("collectonly"):
+        state.prefetch = Prefetch(state.contract, jobs.values(), state.config.max_examples, state.config.seed)
 
 
 @pytest.fixture(scope="session")
@@ -169,7 +206,8 @@ def ssm(request: pytest.FixtureRequest, ssm_session: SuiteSession) -> Conformanc
     """What a conformance test uses: clients, contract, servers, and the verifier that records verdicts."""
     sink = RecordSink(request.node.nodeid)
     request.node.stash[ITEM_SINK] = sink
-    return Conformance(ssm_session, Verifier(ssm_session.catalogue, ssm_session.contract, sink))
+    prefetch = request.config.stash[STATE].prefetch
+    return Conformance(ssm_session, Verifier(ssm_session.catalogue, ssm_session.contract, sink), prefetch=prefetch)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -264,6 +302,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         state.written = report_files.write_all(Path(state.config.reports_dir), summary, context)
     except OSError as error:
         print(f"manila-ssm: cannot write reports to {state.config.reports_dir}: {error.strerror}", file=sys.stderr)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is not None and state.prefetch is not None:
+        state.prefetch.close()
+        state.prefetch = None
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
