@@ -194,9 +194,13 @@ def test_every_state_answers_as_modelled(ssm) -> None:
             if action != skip:
                 ssm.action(server, action, parameters(host) if action in FIVE[:2] else None)
 
+    marked: dict[str, bool] = {}  # what the tour last set each back end to (only the tour sets them)
+
     def backend(host: str, up: bool) -> None:
         """Down stops the back end's worker: the servers migrating to it hold still, and the model knows."""
-        ssm.admin.request("PUT", f"{root}/backends/{host}", json_body={"up": up}, version=None)
+        if marked.get(host) is not up:
+            ssm.admin.request("PUT", f"{root}/backends/{host}", json_body={"up": up}, version=None)
+            marked[host] = up
         migrating = [s for s in pool.created if (ssm.tracker.beliefs.get(s) is not None)]
         if up:
             ssm.tracker.held.difference_update(migrating)
@@ -252,11 +256,12 @@ def test_every_state_answers_as_modelled(ssm) -> None:
         try:
             ssm.action(source, "migration_start", parameters(host))
             backend(host, False)  # nothing moves until reach() steps it on
-            if seen(source) in ("migration_starting", "migration_in_progress"):
+            early = seen(source) in ("migration_starting", "migration_in_progress")
+            if early:
                 every_action(source, host)  # early refusals, a second start
-            if reach(source, host, "migration_driver_starting", freeze=True):
-                every_action(source, host)
-            if reach(source, host, "migration_driver_in_progress", freeze=True):
+            starting = visit(source, host, "migration_driver_starting")
+            running = reach(source, host, "migration_driver_in_progress", freeze=True)
+            if running:
                 every_action(source, host, skip="migration_cancel")  # a cancel would end this migration
             reach(source, host, "migration_driver_phase1_done", freeze=True)
             backend(host, True)
@@ -278,7 +283,8 @@ def test_every_state_answers_as_modelled(ssm) -> None:
         if destination:
             ssm.server_view(destination)  # active: its deleted source is migrated, no longer removed
         every_action(source, host)
-        return held and retired  # a state the tour could not hold is visited again on a new server
+        # a state the tour could not hold (the worker stepped past it on a busy machine) is visited again
+        return early and starting and running and held and retired
 
     def cancelled_tour() -> bool:
         """A cancel held in progress, the source after cancel, the cancelled destination."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from manila_ssm.suite import catalogue as cat
@@ -109,6 +110,11 @@ class Tracker:
     # A destination -> its source, while that migration is theirs (until either accepts a new start).
     pairs: dict[str, str] = field(default_factory=dict)
 
+    @cached_property
+    def _rank(self) -> dict[str, int]:
+        """Each state's place in the model file: rows are tried, and divergences named, in that order."""
+        return {state_id: rank for rank, state_id in enumerate(self.model.states)}
+
     def knows(self, server: str) -> bool:
         return server in self.beliefs
 
@@ -196,7 +202,7 @@ class Tracker:
         fits: set[Item] = set()
         status_misses: list[str] = []
         progress_misses: list[tuple[int, str, str]] = []
-        for state_id, pending in sorted(grown.items, key=lambda i: (list(self.model.states).index(i[0]), sorted(i[1]))):
+        for state_id, pending in sorted(grown.items, key=lambda i: (self._rank[i[0]], sorted(i[1]))):
             state = self.model[state_id]
             answer = state.answers[action]
             if status not in answer.codes(success):
