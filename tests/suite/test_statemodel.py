@@ -97,6 +97,14 @@ BROKEN_FILES = [
             progress:
               - {total_progress: 150, task_state: "", destination: none, source: "§1"}
         """, 8, "total_progress must be 0..100"),
+    ("tagged-value", """
+        model: 1
+        states:
+          idle:
+            statement: !!python/name:os.system s
+            view: {status: active}
+            answers: {}
+        """, 4, "cannot read this value"),
     ("unknown-paired-state", """
         model: 1
         states:

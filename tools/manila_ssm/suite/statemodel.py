@@ -169,7 +169,14 @@ class _Reader:
         return result
 
     def scalar(self, node: yaml.Node) -> Any:
-        return self._constructor.construct_object(node) if isinstance(node, yaml.ScalarNode) else None
+        if not isinstance(node, yaml.ScalarNode):
+            return None
+        try:
+            return self._constructor.construct_object(node)
+        except yaml.YAMLError as error:  # a tag safe_load refuses, e.g. !!python/name
+            self.error(node, f"cannot read this value: {getattr(error, 'problem', None) or error}",
+                       "write plain YAML scalars, without tags")
+            return None
 
     def keys(self, node: yaml.Node, found: Mapping[str, yaml.Node], allowed: tuple[str, ...],
              required: tuple[str, ...], what: str) -> bool:
