@@ -178,7 +178,11 @@ def test_every_state_answers_as_modelled(ssm) -> None:
     ``advance`` moves a migration on by one step; to hold a state that the
     target's own worker would leave within milliseconds (completing, cancel in
     progress), the destination back end is marked down, which stops its worker
-    and changes no answer the model gives in those states.
+    and changes no answer the model gives in those states. Each destination is
+    looked at while it is ``server_migrating_to``, so the model pairs it with its
+    source: its answers are judged by the destination's rows (then, after the
+    cancel, by an inactive server's), and the deleted source by whether its
+    destination is active yet.
     """
     pool = ssm.session.pool
     if not (pool.fixture_api and not pool.explicit):
