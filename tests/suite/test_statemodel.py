@@ -97,6 +97,32 @@ BROKEN_FILES = [
             progress:
               - {total_progress: 150, task_state: "", destination: none, source: "§1"}
         """, 8, "total_progress must be 0..100"),
+    ("tagged-value", """
+        model: 1
+        states:
+          idle:
+            statement: !!python/name:os.system s
+            view: {status: active}
+            answers: {}
+        """, 4, "cannot read this value"),
+    ("unknown-paired-state", """
+        model: 1
+        states:
+          idle:
+            statement: s
+            view: {status: active}
+            destination_in: {states: [elsewhere], source: "§1"}
+            answers: {}
+        """, 4, "destination_in names unknown state 'elsewhere'"),
+    ("paired-states-not-a-list", """
+        model: 1
+        states:
+          idle:
+            statement: s
+            view: {status: active}
+            destination_in: {states: elsewhere, source: "§1"}
+            answers: {}
+        """, 6, "destination_in.states must be a non-empty list"),
 ]
 
 
@@ -165,3 +191,92 @@ def test_answers_are_judged_by_the_observed_state(steps, expected) -> None:
         else:
             outcome, _ = tracker.judge("s", *step)
     assert (outcome.requirement if outcome else None) == expected, outcome and outcome.message
+
+
+def test_every_pairing_cites_its_section() -> None:
+    model = statemodel.shipped()
+    paired = {s.id: s.destination_in for s in model.states.values() if s.destination_in is not None}
+    assert {"phase1_done", "removed", "migrated", "cancelled"} <= set(paired)
+    for state_id, pairing in paired.items():
+        assert "§" in pairing.source, state_id
+        assert set(pairing.states) <= set(model.states), state_id
+
+
+def _view(status, task_state, source=None):
+    view = None if status is None else {"status": status, "task_state": task_state}
+    if source is not None:
+        view["source_share_server_id"] = source
+    return view
+
+
+# A source "s" and its destination "d"; a step is (server, action, status, body) or (server, "view", view)
+PAIRED = [
+    ("the destination refuses check while its source waits at phase 1 done", [
+        ("s", "view", _view("server_migrating", "migration_driver_phase1_done")),
+        ("d", "view", _view("server_migrating_to", "migration_driver_phase1_done", "s")),
+        ("d", "migration_check", 200, {})], "SSM-DESTINATION-REFUSES"),
+    ("the destination's progress is refused by its own row, not the unknown-id one", [
+        ("s", "view", _view("server_migrating", "migration_driver_phase1_done")),
+        ("d", "view", _view("server_migrating_to", "migration_driver_phase1_done", "s")),
+        ("d", "migration_get_progress", 200, progress(100, "migration_driver_phase1_done"))],
+     "SSM-DESTINATION-REFUSES"),
+    ("unpaired, a destination may have become active since", [
+        ("s", "view", _view("server_migrating", "migration_driver_phase1_done")),
+        ("d", "view", _view("server_migrating_to", "migration_driver_phase1_done")),
+        ("d", "migration_check", 200, {})], None),
+    ("the destination turns active while its source waits at phase 1 done", [
+        ("s", "view", _view("server_migrating", "migration_driver_phase1_done")),
+        ("d", "view", _view("server_migrating_to", "migration_driver_phase1_done", "s")),
+        ("d", "view", _view("active", "migration_success", "s"))], "SSM-STATE-TRANSITIONS"),
+    ("the destination may turn active before the source's asynchronous delete", [
+        ("s", "view", _view("server_migrating", "migration_driver_phase1_done")),
+        ("d", "view", _view("server_migrating_to", "migration_driver_phase1_done", "s")),
+        ("s", "migration_complete", 200, {}), ("s", "view", _view("inactive", "migration_success")),
+        ("d", "view", _view("active", "migration_success", "s")), ("s", "view", None),
+        ("s", "migration_get_progress", 200, progress(100, "migration_success"))], None),
+    ("a deleted source whose destination is active answers progress", [
+        ("s", "view", _view("server_migrating", "migration_driver_phase1_done")),
+        ("d", "view", _view("server_migrating_to", "migration_driver_phase1_done", "s")),
+        ("s", "migration_complete", 200, {}), ("s", "view", None),
+        ("d", "view", _view("active", "migration_success", "s")),
+        ("s", "migration_get_progress", 400, None)], "SSM-PROGRESS-AFTER-SUCCESS"),
+    ("a deleted source whose destination is not yet active may refuse progress", [
+        ("s", "view", _view("server_migrating", "migration_driver_phase1_done")),
+        ("d", "view", _view("server_migrating_to", "migration_driver_phase1_done", "s")),
+        ("s", "migration_complete", 200, {}), ("s", "view", None),
+        ("d", "view", _view("server_migrating_to", "migration_completing", "s")),
+        ("s", "migration_get_progress", 400, None)], None),
+    ("the cancelled destination is inactive, and refuses as such", [
+        ("s", "view", _view("server_migrating", "migration_driver_phase1_done")),
+        ("d", "view", _view("server_migrating_to", "migration_driver_phase1_done", "s")),
+        ("s", "migration_cancel", 202, None), ("s", "view", _view("active", "migration_cancelled")),
+        ("d", "view", _view("inactive", "migration_cancelled", "s")), ("d", "migration_check", 200, {})],
+     "SSM-NOT-ACTIVE-REFUSES"),
+]
+
+
+@pytest.mark.parametrize(("steps", "expected"), [j[1:] for j in PAIRED], ids=[j[0] for j in PAIRED])
+def test_a_destination_is_judged_with_its_source(steps, expected) -> None:
+    tracker = Tracker(statemodel.shipped(), SUCCESS)
+    outcome = None
+    for server, kind, *rest in steps:
+        if kind == "view":
+            outcome = tracker.observe(server, rest[0])
+        else:
+            outcome, _ = tracker.judge(server, kind, *rest)
+    assert (outcome.requirement if outcome else None) == expected, outcome and outcome.message
+
+
+def test_a_new_start_or_a_divergence_ends_the_pairing() -> None:
+    tracker = Tracker(statemodel.shipped(), SUCCESS)
+    tracker.observe("s", _view("active", "migration_cancelled"))
+    tracker.observe("d", _view("server_migrating_to", "migration_driver_phase1_done", "s"))
+    assert tracker.pairs == {"d": "s"}
+    tracker.judge("s", "migration_start", 202, None)
+    assert tracker.pairs == {}
+    tracker.observe("s", _view("server_migrating", "migration_driver_phase1_done"))
+    tracker.observe("d2", _view("server_migrating_to", "migration_driver_phase1_done", "s"))
+    assert tracker.pairs == {"d2": "s"}
+    divergence, _ = tracker.judge("d2", "migration_cancel", 202, None)
+    assert divergence is not None and divergence.requirement == "SSM-DESTINATION-REFUSES"
+    assert tracker.pairs == {}  # the restarted belief of d2 must not hold s to anything

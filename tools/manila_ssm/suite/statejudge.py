@@ -7,12 +7,19 @@ an answer is judged the belief grows by every state that may have followed
 (:meth:`Belief.closure`); the answer must be one some state of it allows; the
 belief then shrinks to those states and takes the answer's effect. A GET of
 the server narrows it the same way (:meth:`Tracker.observe`).
+
+A migration's two servers are judged together once the destination's own GET
+names its source: each is held to the states the other one allows (the
+model's ``destination_in``), so that a destination answering like an active
+server while its source waits at phase 1 done breaks the destination's rows,
+and a deleted source whose destination is active is judged as migrated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from manila_ssm.suite import catalogue as cat
@@ -24,6 +31,8 @@ TASK_REQUIREMENT = "SSM-PROGRESS-TASK-STATE-BY-STATE"
 DEST_REQUIREMENT = "SSM-PROGRESS-DEST-LINKED"
 VALUE_REQUIREMENT = "SSM-PROGRESS-VALUE-BY-STATE"
 TRANSITION_REQUIREMENT = "SSM-STATE-TRANSITIONS"
+# The state a server_migrating_to view fits: a server seen in it that names a known source is paired with it.
+DESTINATION = "destination"
 
 Item = tuple[str, frozenset[str]]  # (state id, accepted actions still in flight)
 
@@ -98,6 +107,13 @@ class Tracker:
     # Servers nothing moves on between requests (the fixture API stopped their back end's worker):
     # their answers are judged in the state last seen, not in any that may have followed it.
     held: set[str] = field(default_factory=set)
+    # A destination -> its source, while that migration is theirs (until either accepts a new start).
+    pairs: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def _rank(self) -> dict[str, int]:
+        """Each state's place in the model file: rows are tried, and divergences named, in that order."""
+        return {state_id: rank for rank, state_id in enumerate(self.model.states)}
 
     def knows(self, server: str) -> bool:
         return server in self.beliefs
@@ -118,16 +134,59 @@ class Tracker:
         belief = self.beliefs.get(server)
         if belief is None:
             self.assume(server, fits)
+            self._pair(server, view, fits)
             return None
-        grown = belief.closure(self.model)
+        grown = self._paired(server, belief.closure(self.model))
         kept = frozenset(item for item in grown.items if item[0] in fits)
+        self._pair(server, view, fits)
         if kept:
             self.beliefs[server] = Belief(kept)
             return None
         shown = "gone" if view is None else f"{view.get('status')}/{view.get('task_state')}"
         self.beliefs[server] = Belief.of(fits)
+        self._unpair(server)  # the restarted belief says nothing of the other server: one defect, one report
         return Divergence(TRANSITION_REQUIREMENT, f"server {server} shows {shown} ({', '.join(sorted(fits))}), "
-                                                  f"which the model does not reach from {', '.join(belief.states())}")
+                                                  f"which the model does not reach from {self._where(server, grown)}")
+
+    def _pair(self, server: str, view: Mapping[str, Any] | None, fits: set[str]) -> None:
+        """A destination whose own view names a source the suite knows is that source's partner."""
+        source = view.get("source_share_server_id") if view is not None else None
+        if fits == {DESTINATION} and isinstance(source, str) and source != server and source in self.beliefs:
+            self.pairs[server] = source
+
+    def _unpair(self, server: str) -> None:
+        """``server``'s pairing says nothing any more: it accepted a new start, or its belief restarted."""
+        for destination, source in list(self.pairs.items()):
+            if server in (destination, source):
+                del self.pairs[destination]
+
+    def _partner(self, server: str) -> list[str]:
+        """The states the other server of a migration may be in now: held or not, it may have moved since
+        it was last seen (a held back end stops only what follows the hold)."""
+        return self.beliefs[server].closure(self.model).states()
+
+    def _paired(self, server: str, grown: Belief) -> Belief:
+        """The items of ``grown`` that the other server of its migration allows (all, when none would be left:
+        the two beliefs then disagree after a divergence already reported)."""
+        kept = set(grown.items)
+        source = self.pairs.get(server)
+        if source is not None and source in self.beliefs:
+            allowed = self.model.destinations_allowed(self._partner(source))
+            kept = {item for item in kept if item[0] in allowed}
+        for destination in [d for d, s in self.pairs.items() if s == server and d in self.beliefs]:
+            states = self._partner(destination)
+            kept = {item for item in kept if self.model.source_allows(item[0], states)}
+        return Belief(frozenset(kept)) if kept else grown
+
+    def _where(self, server: str, grown: Belief) -> str:
+        """The states ``server`` may be in, and what its partner in a migration may be in, for messages."""
+        where = ", ".join(grown.states())
+        source = self.pairs.get(server)
+        if source is not None and source in self.beliefs:
+            where += f"; the destination of {source}, which may be {', '.join(self._partner(source))}"
+        for destination in [d for d, s in self.pairs.items() if s == server and d in self.beliefs]:
+            where += f"; its destination {destination} may be {', '.join(self._partner(destination))}"
+        return where
 
     def judge(self, server: str, action: str, status: int | None, body: Any) -> tuple[Divergence | None, tuple[str, ...]]:
         """Hold one answer to the model: the divergence, if any, and the requirements the answer decided.
@@ -138,12 +197,12 @@ class Tracker:
         belief = self.beliefs.get(server)
         if belief is None or status is None:
             return None, ()
-        grown = belief if server in self.held else belief.closure(self.model)
+        grown = self._paired(server, belief if server in self.held else belief.closure(self.model))
         success = self.success_codes[action]
         fits: set[Item] = set()
         status_misses: list[str] = []
         progress_misses: list[tuple[int, str, str]] = []
-        for state_id, pending in sorted(grown.items, key=lambda i: (list(self.model.states).index(i[0]), sorted(i[1]))):
+        for state_id, pending in sorted(grown.items, key=lambda i: (self._rank[i[0]], sorted(i[1]))):
             state = self.model[state_id]
             answer = state.answers[action]
             if status not in answer.codes(success):
@@ -157,12 +216,15 @@ class Tracker:
             fits.add((state_id, pending))
         if fits:
             self.beliefs[server] = Belief(frozenset(self._effect(s, p, action, status) for s, p in fits))
+            if status == success and any(self.model[s].answers[action].then for s, _ in fits):
+                self._unpair(server)
             return None, self._decided(fits, action, status)
         # The states last seen come first: a divergence is named after them, not after a state the
         # server could only have reached since (a failure, a later phase).
         seen = set(belief.states())
         status_misses.sort(key=lambda state_id: state_id not in seen)
         divergence = self._divergence(server, action, status, grown, status_misses, progress_misses)
+        self._unpair(server)
         anywhere = Belief(frozenset((s, frozenset()) for s in self.model.states))
         again = [(s, p) for s, p in anywhere.items if status in self.model[s].answers[action].codes(success)]
         if again:
@@ -191,7 +253,7 @@ class Tracker:
 
     def _divergence(self, server: str, action: str, status: int, grown: Belief, status_misses: list[str],
                     progress_misses: list[tuple[int, str, str]]) -> Divergence:
-        where = ", ".join(grown.states())
+        where = self._where(server, grown)
         if progress_misses:
             closeness, reason, state_id = max(progress_misses, key=lambda m: m[0])
             requirement = (TASK_REQUIREMENT, DEST_REQUIREMENT, VALUE_REQUIREMENT)[closeness]

@@ -9,7 +9,7 @@ which. :mod:`manila_ssm.suite.statejudge` holds targets to it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,6 +25,8 @@ SUCCESS = "success"  # the contract's success code of the action
 GONE = "gone"  # the server's GET answers 404
 OTHER = "other"  # any status no other state names
 MODEL_FILE = "state-model.yaml"
+# libyaml's composer keeps the lines and is ten times faster than PyYAML's own (the suite loads the model at start)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,14 @@ class View:
 
 
 @dataclass(frozen=True, slots=True)
+class Pairing:
+    """The states the destination of a migration may be in while its source is in one state."""
+
+    states: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class State:
     id: str
     statement: str
@@ -90,6 +100,7 @@ class State:
     progress: tuple[ProgressRow, ...]
     follows: tuple[Follow, ...]
     location: Location
+    destination_in: Pairing | None = None  # None: the destination may be in any state
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +119,21 @@ class StateModel:
         chosen = specific or fits or [s for s in self.states.values() if OTHER in s.view.statuses and view is not None]
         return tuple(s.id for s in chosen)
 
+    def destinations_allowed(self, source_states: Iterable[str]) -> frozenset[str]:
+        """The states a destination may be in while its source may be in any of ``source_states``."""
+        allowed: set[str] = set()
+        for state_id in source_states:
+            pairing = self.states[state_id].destination_in
+            if pairing is None:
+                return frozenset(self.states)
+            allowed.update(pairing.states)
+        return frozenset(allowed)
+
+    def source_allows(self, source_state: str, destination_states: Iterable[str]) -> bool:
+        """Whether a source may be in ``source_state`` while its destination is in one of those states."""
+        pairing = self.states[source_state].destination_in
+        return pairing is None or not set(pairing.states).isdisjoint(destination_states)
+
     def requirements(self) -> frozenset[str]:
         """Every requirement id a row names (``status``/``unknown`` stand for derived ids)."""
         return frozenset(a.requirement for s in self.states.values() for a in s.answers.values())
@@ -119,6 +145,8 @@ class _Reader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.findings: list[Finding] = []
+        # Scalars take the values safe_load would give them, from the node's resolved tag.
+        self._constructor = yaml.constructor.SafeConstructor()
 
     def at(self, node: yaml.Node) -> Location:
         return Location(str(self.path), node.start_mark.line + 1)
@@ -141,7 +169,14 @@ class _Reader:
         return result
 
     def scalar(self, node: yaml.Node) -> Any:
-        return yaml.safe_load(yaml.serialize(node)) if isinstance(node, yaml.ScalarNode) else None
+        if not isinstance(node, yaml.ScalarNode):
+            return None
+        try:
+            return self._constructor.construct_object(node)
+        except yaml.YAMLError as error:  # a tag safe_load refuses, e.g. !!python/name
+            self.error(node, f"cannot read this value: {getattr(error, 'problem', None) or error}",
+                       "write plain YAML scalars, without tags")
+            return None
 
     def keys(self, node: yaml.Node, found: Mapping[str, yaml.Node], allowed: tuple[str, ...],
              required: tuple[str, ...], what: str) -> bool:
@@ -218,7 +253,7 @@ class _Reader:
     def state(self, name: str, node: yaml.Node) -> State | None:
         what = f"states.{name}"
         found = self.mapping(node, what)
-        if not self.keys(node, found, ("statement", "view", "answers", "progress", "follows"),
+        if not self.keys(node, found, ("statement", "view", "answers", "progress", "follows", "destination_in"),
                          ("statement", "view", "answers"), what):
             return None
         view_nodes = self.mapping(found["view"], f"{what}.view")
@@ -247,8 +282,19 @@ class _Reader:
                 after = self.text(entry["after"], f"{what}.follows[{i}].after") if "after" in entry else None
                 follows.append(Follow(self.text(entry["to"], f"{what}.follows[{i}].to"), after,
                                       self.text(entry["source"], f"{what}.follows[{i}].source")))
+        pairing = self.pairing(found["destination_in"], f"{what}.destination_in") if "destination_in" in found else None
         return State(name, self.text(found["statement"], f"{what}.statement"),
-                     View(tuple(statuses), tasks), answers, rows, tuple(follows), self.at(node))
+                     View(tuple(statuses), tasks), answers, rows, tuple(follows), self.at(node), pairing)
+
+    def pairing(self, node: yaml.Node, what: str) -> Pairing | None:
+        found = self.mapping(node, what)
+        if not self.keys(node, found, ("states", "source"), ("states", "source"), what):
+            return None
+        if not isinstance(found["states"], yaml.SequenceNode) or not found["states"].value:
+            self.error(found["states"], f"{what}.states must be a non-empty list of state names")
+            return None
+        states = self.strings(found["states"], f"{what}.states")
+        return Pairing(tuple(s for s in states if isinstance(s, str)), self.text(found["source"], f"{what}.source"))
 
     def check_links(self, states: Mapping[str, State], nodes: Mapping[str, yaml.Node]) -> None:
         for state in states.values():
@@ -261,6 +307,9 @@ class _Reader:
             for action, answer in state.answers.items():
                 if answer.then is not None and answer.then not in states:
                     self.error(node, f"states.{state.id}.answers.{action}: then names unknown state {answer.then!r}")
+            for paired in state.destination_in.states if state.destination_in is not None else ():
+                if paired not in states:
+                    self.error(node, f"states.{state.id}.destination_in names unknown state {paired!r}")
             has_success = state.answers.get("migration_get_progress")
             if has_success is not None and has_success.code == SUCCESS and not state.progress:
                 self.error(node, f"states.{state.id}: get_progress succeeds but no progress rows are given")
@@ -271,7 +320,7 @@ def load(path: Path | None = None) -> StateModel:
     path = path or paths.conformance_dir() / MODEL_FILE
     reader = _Reader(path)
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except OSError as error:
         raise SpecError(Finding("SSM-MODEL", Severity.ERROR, Location(str(path)),
                                 f"cannot read the state model: {error.strerror or error}")) from None
