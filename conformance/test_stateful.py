@@ -186,8 +186,8 @@ def test_every_state_answers_as_modelled(ssm) -> None:
     """
     pool = ssm.session.pool
     if not (pool.fixture_api and not pool.explicit):
-        reason = ("the state tour needs the reference target's fixture API (advance); on a real target "
-                  "test_random_action_sequences decides these requirements on servers named \"stateful\"")
+        reason = ("this tour needs the reference target's fixture API (advance); on a real target "
+                  "test_state_tour.py decides these requirements on the server named \"stateful\"")
         pytest.skip(reason)
     root = f"{ssm.admin.endpoint.root}{FIXTURE_PREFIX}"
 
