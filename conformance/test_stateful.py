@@ -163,8 +163,8 @@ def test_random_action_sequences(ssm) -> None:
     except RequirementFailure as failure:
         sink.deferred.clear()  # the shrunk failure says it once; the records keep every attempt
         steps = "\n".join(getattr(failure, "__notes__", ()))
-        verify.fail(REQUIREMENT, f"the model's prediction failed ({failure.requirement}); shortest sequence:\n"
-                                 f"{steps}", *failure.exchanges)
+        verify.fail(REQUIREMENT, f"the model's prediction failed ({failure.requirement}: {failure.message}); "
+                                 f"shortest sequence:\n{steps}", *failure.exchanges)
     verify.passed(REQUIREMENT)
 
 

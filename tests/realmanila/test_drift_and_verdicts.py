@@ -83,6 +83,15 @@ def test_committed_drift_report_is_current_and_fully_explained() -> None:
                                   "model does not reach from phase1_done", "SSM-E03"),
         ("SSM-STATE-TRANSITIONS", "server s shows active/None (idle), which the model does not reach from "
                                   "phase1_done", None),
+        # the random sequences, seen live (seed 1256150449): the broken requirement and its message
+        ("SSM-STATEFUL-SEQUENCES", "the model's prediction failed (SSM-CHECK-STATUS-202: migration_check on server s "
+                                   "(may be idle) answered 200; the model allows 202 or 400 [§2.1]); shortest "
+                                   "sequence:\nstate.check(flags='default')", "SSM-E02"),
+        ("SSM-STATEFUL-SEQUENCES", "the model's prediction failed (SSM-PROGRESS-STATUS-202: expected 202, got 200); "
+                                   "shortest sequence:\nstate.get_progress()", "SSM-E04"),
+        ("SSM-STATEFUL-SEQUENCES", "the model's prediction failed (SSM-CHECK-STATUS-202: migration_check on server s "
+                                   "(may be idle) answered 500; the model allows 202 [§2.1]); shortest sequence:", None),
+        ("SSM-STATEFUL-SEQUENCES", "the model's prediction failed (SSM-CHECK-STATUS-202); shortest sequence:", None),
     ],
 )
 def test_rules_match_on_requirement_and_message(requirement: str, message: str, erratum: str | None) -> None:
