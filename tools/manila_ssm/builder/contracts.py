@@ -13,15 +13,16 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from manila_ssm import paths
 from manila_ssm.apiref import parse
 from manila_ssm.builder.detect import options_for
 from manila_ssm.builder.openapi import BuildResult, build_openapi
 from manila_ssm.builder.options import BuildOptions, load_options
-from manila_ssm.builder.errata_scope import apply_errata
-from manila_ssm.builder.overlay import Erratum, Overlay, load_overlay
+
+if TYPE_CHECKING:
+    from manila_ssm.builder.overlay import Erratum, Overlay
 
 DOCUMENTED = "documented"
 EFFECTIVE = "effective"
@@ -46,6 +47,8 @@ def default_options() -> BuildOptions:
 
 
 def errata_overlay() -> Overlay:
+    from manila_ssm.builder.overlay import load_overlay  # jsonpath-ng: only the effective contract needs it
+
     return load_overlay(paths.spec_dir() / "errata.overlay.yaml", display="spec/errata.overlay.yaml")
 
 
@@ -80,6 +83,8 @@ def effective_from_documented(documented: dict[str, Any], overlay: Overlay | Non
     On a whole tree the overlay reaches only the migration page's path items,
     which then join the tree's own share-servers family (``errata_scope``).
     """
+    from manila_ssm.builder.errata_scope import apply_errata
+
     overlay = overlay or errata_overlay()
     applied, findings = apply_errata(documented, overlay)
     return BuildResult(annotate_errata(applied, overlay.errata()), findings)
