@@ -170,6 +170,15 @@ ENTRIES = [
     "- share: inf\n- share: nan\n- e: E",
     "share: share",
     "-share: share",
+    "- 200",
+    "- 400\n- 401\n- 403\n- 404\n- 9999",
+    "- 0",
+    "- 010",
+    "- 1_000",
+    "- 12345",
+    "- 404: Not found",
+    "- 200\n- share: share",
+    "- +200",
 ]
 
 
@@ -179,10 +188,11 @@ def test_simple_rest_parameters_read_as_yaml_reads_them(text: str) -> None:
     simple = _simple_list(lines)
     if simple is not None:
         assert simple == yaml.load(text, Loader=FastSafeLoader)
-        assert all(type(k) is str and type(v) is str for entry in simple for k, v in entry.items())
+        assert all(type(entry) is int or type(entry) is dict for entry in simple)
 
 
 def test_simple_rest_parameters_cover_the_usual_content() -> None:
     lines = tuple(Line(text, "p.inc", 1) for text in ("- share_id: share_id_path", "- name: name_9"))
     assert _simple_list(lines) == [{"share_id": "share_id_path"}, {"name": "name_9"}]
     assert _simple_list((Line("- share: yes", "p.inc", 1),)) is None
+    assert _simple_list((Line("- 200", "p.inc", 1), Line("- 404", "p.inc", 2))) == [200, 404]
