@@ -83,7 +83,11 @@ def dumps(document: Any) -> str:
 
 def write(path: Path, document: Any) -> bool:
     """Write ``document`` to ``path``; return whether the file changed."""
-    text = dumps(document)
+    return write_text(path, dumps(document))
+
+
+def write_text(path: Path, text: str) -> bool:
+    """Write ``text`` (from :func:`dumps`) to ``path``; return whether the file changed."""
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
