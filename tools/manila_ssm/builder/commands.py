@@ -10,7 +10,10 @@ written, ``--contract effective`` with the errata overlay applied.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -97,7 +100,8 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     question = ("spec build", str(source), contract, str(Path(os.path.abspath(target))),
                 fingerprint(args.options or paths.spec_dir() / "build-options.yaml"),
                 fingerprint(paths.spec_dir() / "errata.overlay.yaml") if contract == EFFECTIVE else "")
-    (texts, (operations, path_count), findings, invalid), _ = cached(question, source if source.is_dir() else source.parent, compute)
+    with _without_cycle_collection():
+        (texts, (operations, path_count), findings, invalid), _ = cached(question, source if source.is_dir() else source.parent, compute)
     changed = [name for name, text in sorted(texts.items()) if jsonio.write_text(target / name, text)]
     _report(findings + invalid, err)
     errors = sum(1 for f in findings if f.severity >= Severity.ERROR)
@@ -143,6 +147,24 @@ def run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if result.input_errors:
         return EXIT_USAGE
     return EXIT_FINDINGS if problems else EXIT_OK
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused for one build, then resumed.
+
+    A build allocates a few hundred thousand objects (doctrees, whose nodes
+    point at their parents, and the documents built from them) that live until
+    it ends; the collector's repeated passes over them were 7% of a whole-tree
+    build. What the build leaves unreachable is collected after it, as before.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _report(findings: list[Finding], err: TextIO) -> None:
