@@ -25,6 +25,7 @@ class Context:
     parameter_files: dict[Path, ParameterTable | None] = field(default_factory=dict)
     status_files: dict[Path, dict[int, StatusDef] | None] = field(default_factory=dict)
     _resolved: dict[str, Path] = field(default_factory=dict)
+    _shown: dict[str, str] = field(default_factory=dict)
     document: Path | None = None
     """The page being read as a Sphinx document (index.rst, a toctree page), not an included one."""
 
@@ -39,11 +40,16 @@ class Context:
 
     def display(self, path: str | Path) -> str:
         """``path`` relative to the tree root when it lies inside it, else absolute."""
-        resolved = self.path(path)
-        try:
-            return resolved.relative_to(self.root).as_posix()
-        except ValueError:
-            return resolved.as_posix()
+        key = str(path)
+        shown = self._shown.get(key)
+        if shown is None:
+            resolved = self.path(path)
+            try:
+                shown = resolved.relative_to(self.root).as_posix()
+            except ValueError:
+                shown = resolved.as_posix()
+            self._shown[key] = shown
+        return shown
 
     def locate(self, source: str | Path | None, line: int | None) -> Location:
         return Location(self.display(source) if source else "<unknown>", line)

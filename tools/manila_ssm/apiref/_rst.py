@@ -14,6 +14,7 @@ from docutils.statemachine import StringList, string2lines
 from manila_ssm.apiref import rules
 from manila_ssm.apiref._directives import register_extension_roles, registered, report_flattened
 from manila_ssm.apiref._flattened import repair
+from manila_ssm.apiref._machines import TopMachine
 from manila_ssm.errors import Finding, Location
 
 Locate = Callable[[str | None, int | None], Location]
@@ -38,12 +39,13 @@ def _settings() -> frontend.Values:
 
 def parse_document(
     path: Path, text: str, locate: Locate, dependencies: utils.DependencyList,
-    root: Path | None = None, bound: Path | None = None,
+    root: Path | None = None, bound: Path | None = None, *, pooled: bool = True,
 ) -> tuple[nodes.document, list[Finding]]:
     """The doctree of ``text`` (read from ``path``) and docutils' messages as findings.
 
     ``dependencies`` receives every file an ``include`` pulled in; includes
     read absolute names against ``root`` and only files inside ``bound``.
+    ``pooled=False`` runs docutils' own state machines (the tests compare both).
     """
     settings = _settings()
     settings.apiref_root, settings.apiref_bound = root, bound or root
@@ -58,22 +60,35 @@ def parse_document(
     with registered():
         register_extension_roles(lines)
         report_flattened(document.reporter, str(path), flattened)
-        _LineParser().parse_lines(lines, document)
+        _LineParser(pooled).parse_lines(lines, document)
     found = (_finding(message, locate) for message in messages if message["level"] >= 2)
     return document, [finding for finding in found if finding is not None]
 
 
 class _LineParser(Parser):
-    """docutils' reST parser fed with a ``StringList`` whose lines carry their own file and line."""
+    """docutils' reST parser fed with a ``StringList`` whose lines carry their own file and line.
+
+    Its nested state machines are reused within the parse (``_machines``).
+    """
+
+    def __init__(self, pooled: bool = True) -> None:
+        super().__init__()
+        self.pooled = pooled
 
     def parse_lines(self, lines: StringList, document: nodes.document) -> None:
         self.setup_parse("\n".join(lines), document)
-        self.statemachine = states.RSTStateMachine(
-            state_classes=self.state_classes,
-            initial_state=self.initial_state,
-            debug=document.reporter.debug_flag,
-        )
-        self.statemachine.run(lines, document, inliner=self.inliner)
+        debug = document.reporter.debug_flag
+        if not self.pooled:
+            self.statemachine = states.RSTStateMachine(self.state_classes, self.initial_state, debug)
+            self.statemachine.run(lines, document, inliner=self.inliner)
+            self.finish_parse()
+            return
+        machine = TopMachine(initial_state=self.initial_state, debug=debug)
+        self.statemachine = machine
+        try:
+            machine.run(lines, document, inliner=self.inliner)
+        finally:
+            machine.release()
         self.finish_parse()
 
 

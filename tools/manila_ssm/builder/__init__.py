@@ -5,9 +5,30 @@ are ``BuildOptions``); ``contracts`` knows the migration page's documented and
 effective contracts; ``overlay`` applies OpenAPI Overlay 1.0 documents.
 """
 
-from manila_ssm.builder.openapi import BuildResult, build_openapi
-from manila_ssm.builder.options import BuildOptions, load_options
-from manila_ssm.builder.overlay import Erratum, Overlay, apply_overlay, load_overlay
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from manila_ssm.builder.openapi import BuildResult, build_openapi
+    from manila_ssm.builder.options import BuildOptions, load_options
+    from manila_ssm.builder.overlay import Erratum, Overlay, apply_overlay, load_overlay
+
+# Imported on first use, so that a command importing one builder module pays for no other
+# (the overlay's JSONPath parser is only for the effective contract).
+_HOME = {
+    "BuildResult": "openapi", "build_openapi": "openapi",
+    "BuildOptions": "options", "load_options": "options",
+    "Erratum": "overlay", "Overlay": "overlay", "apply_overlay": "overlay", "load_overlay": "overlay",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+
 
 __all__ = [
     "BuildOptions",

@@ -13,15 +13,18 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from manila_ssm import paths
-from manila_ssm.apiref import parse
 from manila_ssm.builder.detect import options_for
-from manila_ssm.builder.openapi import BuildResult, build_openapi
 from manila_ssm.builder.options import BuildOptions, load_options
-from manila_ssm.builder.errata_scope import apply_errata
-from manila_ssm.builder.overlay import Erratum, Overlay, load_overlay
+
+if TYPE_CHECKING:
+    from manila_ssm.builder.openapi import BuildResult
+    from manila_ssm.builder.overlay import Erratum, Overlay
+
+# The parser and the builder are imported where a build starts: a `spec build` answered by
+# the build cache (builder/cache.py) imports neither docutils nor the builder.
 
 DOCUMENTED = "documented"
 EFFECTIVE = "effective"
@@ -46,6 +49,8 @@ def default_options() -> BuildOptions:
 
 
 def errata_overlay() -> Overlay:
+    from manila_ssm.builder.overlay import load_overlay  # jsonpath-ng: only the effective contract needs it
+
     return load_overlay(paths.spec_dir() / "errata.overlay.yaml", display="spec/errata.overlay.yaml")
 
 
@@ -55,6 +60,9 @@ def build_source(source: Path, options: BuildOptions | None = None) -> BuildResu
     Without ``options``, the tree's own (``manila_ssm.builder.detect``). Nothing
     in the source is fatal: what cannot be read is left out and reported.
     """
+    from manila_ssm.apiref import parse
+    from manila_ssm.builder.openapi import BuildResult, build_openapi
+
     api = parse(source, tolerant=True)
     base = paths.data_root() if _inside(source, paths.data_root()) else Path(api.root).parent
     built = build_openapi(api, options or options_for(source), base)
@@ -70,6 +78,8 @@ def build_documented(page: Path | None = None, options: BuildOptions | None = No
 
 def build_effective(source: Path | None = None, overlay: Overlay | None = None, options: BuildOptions | None = None) -> BuildResult:
     """The effective contract from our own api-ref source, annotated with the errata ids."""
+    from manila_ssm.builder.openapi import BuildResult
+
     built = build_source(source or own_source(), options)
     return BuildResult(annotate_errata(built.document, (overlay or errata_overlay()).errata()), built.findings)
 
@@ -80,6 +90,9 @@ def effective_from_documented(documented: dict[str, Any], overlay: Overlay | Non
     On a whole tree the overlay reaches only the migration page's path items,
     which then join the tree's own share-servers family (``errata_scope``).
     """
+    from manila_ssm.builder.errata_scope import apply_errata
+    from manila_ssm.builder.openapi import BuildResult
+
     overlay = overlay or errata_overlay()
     applied, findings = apply_errata(documented, overlay)
     return BuildResult(annotate_errata(applied, overlay.errata()), findings)

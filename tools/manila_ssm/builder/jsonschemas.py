@@ -10,7 +10,7 @@ become ``$defs`` of the schema that uses them.
 
 from __future__ import annotations
 
-import copy
+from manila_ssm.builder._plain import plain_copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,14 +46,14 @@ def schema_files(document: dict[str, Any], contract: str, prefix: str) -> dict[s
 
 def standalone(components: dict[str, Any], name: str, schema_id: str) -> dict[str, Any]:
     """Component ``name`` as a 2020-12 schema of its own, its references pulled into ``$defs``."""
-    root = copy.deepcopy(components[name])
+    root = plain_copy(components[name])
     defs: dict[str, Any] = {}
     pending = _rewrite(root)
     while pending:
         ref = pending.pop()
         if ref in defs or ref not in components:
             continue
-        defs[ref] = copy.deepcopy(components[ref])
+        defs[ref] = plain_copy(components[ref])
         pending |= _rewrite(defs[ref])
     schema = {"$schema": DIALECT, "$id": schema_id, **root}
     if defs:

@@ -7,7 +7,6 @@ that contains that variable also appears without it (Manila routes both).
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from manila_ssm.builder import naming
+from manila_ssm.builder._plain import plain_copy
 from manila_ssm.builder.operations import Context, build_operation, parameters_for
 from manila_ssm.builder.options import BuildOptions
 from manila_ssm.errors import Finding, Location, Severity
@@ -52,7 +52,7 @@ def build_openapi(api: ApiRef, options: BuildOptions, source_base: Path | None =
                 continue
         operation = build_operation(ops, path, ctx)
         for url in _url_forms(path, options.optional_path_parameter, groups, method, project_versions):
-            item = copy.deepcopy(operation)
+            item = plain_copy(operation)
             if url != path:
                 item["parameters"] = parameters_for(ops, url, ctx)
             built.append((url, method, item, ops[0]))
@@ -165,15 +165,22 @@ def info_version(operations: Iterable[Operation], paths: Iterable[str]) -> str:
 
 
 def _relative_to(root: Path, base: Path | None) -> Callable[[Location], str]:
-    def where(location: Location) -> str:
-        file = Path(location.file)
+    shown: dict[str, str] = {}  # one resolve() per file, not per location
+
+    def relative(name: str) -> str:
+        file = Path(name)
         if base is not None:
             file = root / file
             try:
                 file = file.resolve().relative_to(base.resolve())
             except ValueError:
                 pass
-        text = file.as_posix()
+        return file.as_posix()
+
+    def where(location: Location) -> str:
+        text = shown.get(location.file)
+        if text is None:
+            text = shown[location.file] = relative(location.file)
         return f"{text}:{location.line}" if location.line else text
 
     return where
