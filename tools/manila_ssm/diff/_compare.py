@@ -12,7 +12,7 @@ from manila_ssm.diff import _endpoint_rules, _schema_rules  # noqa: F401 - they 
 from manila_ssm.diff._fields import walk
 from manila_ssm.diff._registry import RULES, Draft, Scope
 from manila_ssm.diff._resolve import Node, Resolver, escape
-from manila_ssm.diff._surface import Endpoint, Operation, surface
+from manila_ssm.diff._surface import Endpoint, Operation, optional_segments, surface
 
 
 Key = tuple[str, str]
@@ -62,7 +62,10 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], *, old_name: str = "
             new_name: str = "NEW") -> list[Change]:
     """Every change from ``old`` to ``new``: breaking ones first, then by location."""
     old_resolver, new_resolver = Resolver(old, old_name), Resolver(new, new_name)
-    old_ops, new_ops = surface(old, old_resolver), surface(new, new_resolver)
+    # a segment either document routes as optional (Manila's {project_id}) is optional in both:
+    # a page that stopped writing it documents the same routes (Manila's 2.60 note says so)
+    optional = optional_segments(old) | optional_segments(new)
+    old_ops, new_ops = surface(old, old_resolver, optional), surface(new, new_resolver, optional)
     changes: list[Change] = []
     moved = _moved(old_ops, new_ops)
     for key in sorted(old_ops.keys() | new_ops.keys()):
