@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from manila_ssm.diff import _endpoint_rules, _schema_rules  # noqa: F401 - they register the rules
-from manila_ssm.diff._fields import walk
+from manila_ssm.diff._fields import names_in, walk
 from manila_ssm.diff._registry import RULES, Draft, Scope
 from manila_ssm.diff._resolve import Node, Resolver, escape
 from manila_ssm.diff._surface import Endpoint, Operation, optional_segments, surface
@@ -189,8 +189,12 @@ def _endpoint_changes(old: Endpoint, new: Endpoint, old_resolver: Resolver, new_
     for old_code, new_code in _response_pairs(old, new):
         where = (f"{old.responses_pointer}/{old_code}", f"{new.responses_pointer}/{new_code}")
         label = old_code if old_code == new_code else f"{old_code}->{new_code}"
-        yield from _schema_changes("response", old.responses[old_code], new.responses[new_code], where,
-                                   old, new, old_resolver, new_resolver, f"status {label}: ")
+        placed: frozenset[str] = frozenset()
+        new_body = new.responses[new_code]
+        if old_code not in old.sampled and new_code in new.sampled and new_body is not None:
+            placed = names_in(new_body, new_resolver)
+        yield from _schema_changes("response", old.responses[old_code], new_body, where,
+                                   old, new, old_resolver, new_resolver, f"status {label}: ", placed)
 
 
 def _response_pairs(old: Endpoint, new: Endpoint) -> list[tuple[str, str]]:
@@ -205,10 +209,10 @@ def _response_pairs(old: Endpoint, new: Endpoint) -> list[tuple[str, str]]:
 
 def _schema_changes(scope: Scope, old: Node | None, new: Node | None, where: tuple[str, str],
                     old_ep: Endpoint, new_ep: Endpoint, old_resolver: Resolver, new_resolver: Resolver,
-                    prefix: str) -> Iterator[Change]:
+                    prefix: str, placed_elsewhere: frozenset[str] = frozenset()) -> Iterator[Change]:
     if old is None and new is None:
         return
     # a body that appeared or vanished compares against an empty schema where it would be
     old_node, new_node = old or Node({}, where[0]), new or Node({}, where[1])
-    for pair in walk(old_node, new_node, old_resolver, new_resolver, scope):
+    for pair in walk(old_node, new_node, old_resolver, new_resolver, scope, placed_elsewhere):
         yield from _run(scope, (pair,), old_ep, new_ep, new_ep.action, prefix)

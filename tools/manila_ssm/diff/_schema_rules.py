@@ -148,8 +148,21 @@ def _renames(pair: FieldPair) -> dict[str, str]:
 def response_field_removed(pair: FieldPair) -> Iterator[Draft]:
     new_props, renamed = pair.properties("new"), _renames(pair)
     for name, node in pair.properties("old").items():
-        if name not in new_props and name not in renamed:
+        if name not in new_props and name not in renamed and name not in pair.placed_elsewhere:
             yield Draft(f"response field {pair.child(name)}", f"response field {pair.child(name)} was removed",
+                        node.pointer, _props_pointer(pair, "new"))
+
+
+@rule("response-field-placed", breaking=False, scope="response",
+      summary="A response field the old document listed with no example of the body (an api-ref's parameter "
+              "tables are flat; only a sample shows where a field sits) is elsewhere in the new body, "
+              "which has one: the page now shows where it always was.")
+def response_field_placed(pair: FieldPair) -> Iterator[Draft]:
+    new_props, renamed = pair.properties("new"), _renames(pair)
+    for name, node in pair.properties("old").items():
+        if name not in new_props and name not in renamed and name in pair.placed_elsewhere:
+            yield Draft(f"response field {pair.child(name)}",
+                        f"response field {pair.child(name)} is shown elsewhere in the body by the new example",
                         node.pointer, _props_pointer(pair, "new"))
 
 

@@ -58,6 +58,9 @@ class Endpoint:
     """The floor the page states in words (a heading "(since API v2.45)"), see :func:`stated_version`."""
     known_version: str | None = None
     """The highest microversion of the document the endpoint is in."""
+    sampled: frozenset[str] = frozenset()
+    """Response codes whose body has an example (for an api-ref, a sample: the only place os-api-ref
+    shows where a field sits in the body; its parameter tables are flat)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +147,7 @@ def _operation(
     base = dict(
         method=method.upper(), path=path, operation_id=operation_id, parameters=parameters,
         parameters_pointer=f"{pointer}/parameters", responses_pointer=f"{pointer}/responses",
-        known_version=resolver.known_version,
+        known_version=resolver.known_version, sampled=_sampled(raw, pointer, resolver),
     )
     alternatives = _action_alternatives(request, resolver)
     if alternatives is None:
@@ -218,6 +221,16 @@ def _request_schema(raw: Mapping[str, Any], pointer: str, resolver: Resolver) ->
         return None
     body = resolver.node(raw["requestBody"], f"{pointer}/requestBody")
     return _json_content(body.schema, body.pointer, resolver)
+
+
+def _sampled(raw: Mapping[str, Any], pointer: str, resolver: Resolver) -> frozenset[str]:
+    codes = set()
+    for code, entry in resolver.mapping(raw.get("responses"), f"{pointer}/responses").items():
+        response = resolver.node(entry, f"{pointer}/responses/{escape(str(code))}")
+        content = resolver.mapping(response.schema.get("content"), f"{response.pointer}/content")
+        if any(isinstance(media, Mapping) and (media.get("examples") or "example" in media) for media in content.values()):
+            codes.add(str(code))
+    return frozenset(codes)
 
 
 def _responses(raw: Mapping[str, Any], pointer: str, resolver: Resolver) -> dict[str, Node | None]:

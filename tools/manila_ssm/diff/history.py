@@ -49,7 +49,7 @@ from manila_ssm.diff.revisions import Built, built_at
 BUNDLE = "manila-api-ref-history.bundle"
 REGENERATE = "python -m manila_ssm.diff.history"
 NAME = "manila-api-ref"
-WINDOW = 30
+WINDOW = 20
 _MERGE = re.compile(r'Merge "(?P<subject>.*)"')
 
 
