@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import json
 import re
 import subprocess
 import sys
@@ -43,7 +44,7 @@ import yaml
 
 from manila_ssm import jsonio, paths
 from manila_ssm.diff import _git
-from manila_ssm.diff._compare import Change, compare
+from manila_ssm.diff._compare import Change, Side, compare
 from manila_ssm.diff.revisions import Built, built_at
 
 BUNDLE = "manila-api-ref-history.bundle"
@@ -66,6 +67,21 @@ def clone_bundle(dest: Path) -> Path:
     return dest
 
 
+@dataclass(frozen=True, slots=True)
+class _Located:
+    """A change read back from the report: its rule and location are all a label looks at."""
+
+    change: Change
+    location: str
+
+    @property
+    def rule(self) -> str:
+        return self.change.rule
+
+
+_NO_SIDE = Side("", "")
+
+
 def label_key(commit: str, change: Change) -> str:
     return f"{commit[:10]} {change.rule} {change.location}"
 
@@ -80,8 +96,8 @@ def load_labels() -> list[dict[str, Any]]:
     return list(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
 
 
-def label_for(labels: Sequence[dict[str, Any]], commit: str, change: Change) -> dict[str, Any]:
-    key = label_key(commit, change)
+def label_for(labels: Sequence[dict[str, Any]], commit: str, change: Change | _Located) -> dict[str, Any]:
+    key = f"{commit[:10]} {change.rule} {change.location}"
     for label in labels:
         if label.get("key") == key or (
                 "key" not in label and commit.startswith(str(label.get("commit")))
@@ -276,13 +292,44 @@ def warm(repo: Path, cache: Path, jobs: int) -> None:
         list(pool.map(_warm_one, todo))
 
 
+def relabel(rows: Sequence[dict[str, Any]], labels: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with every change's label taken again from ``labels``."""
+    out = []
+    for row in rows:
+        changes = []
+        for change in row["breaking"]:
+            stub = Change(change["rule"], True, change["message"], "", None, "", _NO_SIDE, _NO_SIDE)
+            label = label_for(labels, row["commit"], _Located(stub, change["location"]))
+            changes.append({**change, "genuine": label.get("genuine"), "why": label.get("why", "")})
+        out.append({**row, "breaking": changes})
+    return out
+
+
+def _relabel() -> int:
+    path = folder() / f"{NAME}.json"
+    rows = relabel(json.loads(path.read_text(encoding="utf-8"))["commits"], load_labels())
+    _write(rows)
+    return 0
+
+
+def _write(rows: Sequence[dict[str, Any]]) -> None:
+    folder().mkdir(parents=True, exist_ok=True)
+    jsonio.write(folder() / f"{NAME}.json", {"summary": summary(rows), "commits": list(rows)})
+    (folder() / f"{NAME}.md").write_text(markdown(rows), encoding="utf-8")
+    print(f"wrote spec/history/{NAME}.json and .md: {summary(rows)}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=REGENERATE, description=__doc__.splitlines()[0])
     parser.add_argument("--repo", type=Path, help="a clone of the history (default: clone the bundle)")
     parser.add_argument("--cache", type=Path, help="folder for built revisions (speeds up a second run)")
     parser.add_argument("--only-cached", action="store_true", help="use only revisions already in --cache")
     parser.add_argument("--jobs", type=int, default=1, help="with --cache: build revisions this many at a time first")
+    parser.add_argument("--relabel", action="store_true",
+                        help="only apply spec/history/labels.yaml to the committed report (no builds, no diffs)")
     args = parser.parse_args(argv)
+    if args.relabel:
+        return _relabel()
     with tempfile.TemporaryDirectory(prefix="ssm-history-") as tmp:
         try:
             repo = args.repo or clone_bundle(Path(tmp) / "history")
@@ -292,10 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.cache is not None and args.jobs > 1 and not args.only_cached:
             warm(repo, args.cache, args.jobs)
         rows = list(history(repo, args.cache, args.only_cached))
-    folder().mkdir(parents=True, exist_ok=True)
-    jsonio.write(folder() / f"{NAME}.json", {"summary": summary(rows), "commits": rows})
-    (folder() / f"{NAME}.md").write_text(markdown(rows), encoding="utf-8")
-    print(f"wrote spec/history/{NAME}.json and .md: {summary(rows)}")
+    _write(rows)
     return 0
 
 
