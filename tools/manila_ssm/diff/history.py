@@ -6,12 +6,14 @@
 ``spec/history/manila-api-ref.json`` and ``.md``: per commit, the breaking
 changes found, each with its label from ``spec/history/labels.yaml`` (genuine
 or not, and why). A revision that does not build is listed with the reason and
-its pairs are skipped. ``--only-cached`` uses only revisions already built.
+its pairs are skipped. ``--only-cached`` uses only revisions already built;
+``--jobs N`` builds the revisions missing from ``--cache`` N at a time first;
+``--relabel`` only applies the labels again to the committed report.
 
 The bundle is upstream's history made linear: Gerrit lands a reviewed change
 either directly (its parent was the branch tip) or through a merge commit
 ``Merge "<its subject>"``, and the bundle keeps both the change (written on an
-older mainline commit) and its merge, in date order. So a commit is compared
+older mainline commit) and its merge, in history order. So a commit is compared
 with its *predecessor*, not the commit before it:
 
 - a mainline commit (a merge, or a change that landed directly) with the
