@@ -128,6 +128,9 @@ def source_of(document: Mapping[str, Any], pointer: str, action: str | None) -> 
     listed = meta.get("operations")
     if isinstance(listed, list) and listed and isinstance(listed[0], Mapping):
         return listed[0].get("source")
+    actions = meta.get("actions")
+    if isinstance(actions, Mapping):  # the whole action operation: where its first action is documented
+        return next((a.get("source") for a in actions.values() if isinstance(a, Mapping) and a.get("source")), None)
     return None
 
 

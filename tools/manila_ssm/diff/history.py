@@ -268,6 +268,9 @@ def markdown(rows: Sequence[dict[str, Any]]) -> str:
             continue
         lines.append(f"### {row['commit']} {row['date']} {row['subject']}")
         lines.append("")
+        merged = f"; landed through merge {row['merged_by']}" if row.get("merged_by") else ""
+        lines.append(f"Compared with {row['compared_with']}{merged}.")
+        lines.append("")
         for change in row["breaking"]:
             verdict = {True: "genuine", False: "NOT genuine", None: "unlabelled"}[change["genuine"]]
             where = f"{change['old']['source'] or '-'} → {change['new']['source'] or '-'}"
