@@ -50,3 +50,15 @@ def test_a_header_required_on_an_action_endpoint_points_at_the_operations_parame
     assert {c.old.pointer for c in changes} == {
         "/paths/~1v2~1{project_id}~1share-servers~1{share_server_id}~1action/post/parameters"
     }
+
+
+def test_a_removed_action_operation_names_where_its_first_action_is_documented() -> None:
+    pair = HERE / "locations" / "action-header-newly-required"
+    old = json.loads((pair / "old.json").read_text(encoding="utf-8"))
+    path = "/v2/{project_id}/share-servers/{share_server_id}/action"
+    operation = old["paths"][path]["post"]
+    for number, facts in enumerate(operation["x-ssm"]["actions"].values(), 1):
+        facts["source"] = f"share-server-migration.inc:{number * 10}"
+    new = {**old, "paths": {p: item for p, item in old["paths"].items() if p != path}}
+    removed = [c for c in compare(old, new) if c.rule == "operation-removed"]
+    assert [(c.old.source, c.new.source) for c in removed] == [("share-server-migration.inc:10", None)]

@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from manila_ssm.diff import _endpoint_rules, _schema_rules  # noqa: F401 - they register the rules
-from manila_ssm.diff._fields import walk
+from manila_ssm.diff._fields import names_in, walk
 from manila_ssm.diff._registry import RULES, Draft, Scope
 from manila_ssm.diff._resolve import Node, Resolver, escape
-from manila_ssm.diff._surface import Endpoint, Operation, surface
+from manila_ssm.diff._surface import Endpoint, Operation, optional_segments, surface
 
 
 Key = tuple[str, str]
@@ -62,7 +62,10 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], *, old_name: str = "
             new_name: str = "NEW") -> list[Change]:
     """Every change from ``old`` to ``new``: breaking ones first, then by location."""
     old_resolver, new_resolver = Resolver(old, old_name), Resolver(new, new_name)
-    old_ops, new_ops = surface(old, old_resolver), surface(new, new_resolver)
+    # a segment either document routes as optional (Manila's {project_id}) is optional in both:
+    # a page that stopped writing it documents the same routes (Manila's 2.60 note says so)
+    optional = optional_segments(old) | optional_segments(new)
+    old_ops, new_ops = surface(old, old_resolver, optional), surface(new, new_resolver, optional)
     changes: list[Change] = []
     moved = _moved(old_ops, new_ops)
     for key in sorted(old_ops.keys() | new_ops.keys()):
@@ -125,6 +128,9 @@ def source_of(document: Mapping[str, Any], pointer: str, action: str | None) -> 
     listed = meta.get("operations")
     if isinstance(listed, list) and listed and isinstance(listed[0], Mapping):
         return listed[0].get("source")
+    actions = meta.get("actions")
+    if isinstance(actions, Mapping):  # the whole action operation: where its first action is documented
+        return next((a.get("source") for a in actions.values() if isinstance(a, Mapping) and a.get("source")), None)
     return None
 
 
@@ -186,8 +192,12 @@ def _endpoint_changes(old: Endpoint, new: Endpoint, old_resolver: Resolver, new_
     for old_code, new_code in _response_pairs(old, new):
         where = (f"{old.responses_pointer}/{old_code}", f"{new.responses_pointer}/{new_code}")
         label = old_code if old_code == new_code else f"{old_code}->{new_code}"
-        yield from _schema_changes("response", old.responses[old_code], new.responses[new_code], where,
-                                   old, new, old_resolver, new_resolver, f"status {label}: ")
+        placed: frozenset[str] = frozenset()
+        new_body = new.responses[new_code]
+        if old_code not in old.sampled and new_code in new.sampled and new_body is not None:
+            placed = names_in(new_body, new_resolver)
+        yield from _schema_changes("response", old.responses[old_code], new_body, where,
+                                   old, new, old_resolver, new_resolver, f"status {label}: ", placed)
 
 
 def _response_pairs(old: Endpoint, new: Endpoint) -> list[tuple[str, str]]:
@@ -202,10 +212,10 @@ def _response_pairs(old: Endpoint, new: Endpoint) -> list[tuple[str, str]]:
 
 def _schema_changes(scope: Scope, old: Node | None, new: Node | None, where: tuple[str, str],
                     old_ep: Endpoint, new_ep: Endpoint, old_resolver: Resolver, new_resolver: Resolver,
-                    prefix: str) -> Iterator[Change]:
+                    prefix: str, placed_elsewhere: frozenset[str] = frozenset()) -> Iterator[Change]:
     if old is None and new is None:
         return
     # a body that appeared or vanished compares against an empty schema where it would be
     old_node, new_node = old or Node({}, where[0]), new or Node({}, where[1])
-    for pair in walk(old_node, new_node, old_resolver, new_resolver, scope):
+    for pair in walk(old_node, new_node, old_resolver, new_resolver, scope, placed_elsewhere):
         yield from _run(scope, (pair,), old_ep, new_ep, new_ep.action, prefix)

@@ -29,7 +29,7 @@ def operation_added(old: Operation | None, new: Operation | None) -> Iterator[Dr
 @rule("operation-path-changed", breaking=True, scope="operation",
       summary="The same operation (same operationId or actions) moved to another path: old URLs stop routing.")
 def operation_path_changed(old: Operation, new: Operation) -> Iterator[Draft]:
-    if operation_key(old.method, old.path) != operation_key(new.method, new.path):
+    if (old.key or operation_key(old.method, old.path)) != (new.key or operation_key(new.method, new.path)):
         yield Draft("path", f"path {old.path} became {new.path}", old.pointer, new.pointer)
 
 
@@ -81,7 +81,10 @@ def error_code_added(old: Endpoint, new: Endpoint) -> Iterator[Draft]:
 
 
 def _floor(endpoint: Endpoint) -> tuple[int, ...]:
-    return version_tuple(endpoint.min_version) if endpoint.min_version else ()
+    """The floor as data, else as the page states it in words: a heading "(since API 2.37)"
+    that became ``versionadded:: 2.37`` changed nothing a client was told."""
+    floor = endpoint.min_version or endpoint.stated_min_version
+    return version_tuple(floor) if floor else ()
 
 
 @rule("min-version-raised", breaking=True, scope="endpoint",
@@ -104,12 +107,27 @@ def _ceiling(endpoint: Endpoint) -> tuple[float, ...]:
     return tuple(version_tuple(endpoint.max_version)) if endpoint.max_version else (float("inf"),)
 
 
+def above_known(ceiling: str | None, known: str | None) -> bool:
+    """Whether a new ``ceiling`` refuses only microversions above ``known``, the highest the old
+    document knew: no client built from the old page asks for them."""
+    return ceiling is not None and known is not None and version_tuple(ceiling) >= version_tuple(known)
+
+
 @rule("max-version-lowered", breaking=True, scope="endpoint",
       summary="A microversion ceiling appeared or went down: clients above it are refused.")
 def max_version_lowered(old: Endpoint, new: Endpoint) -> Iterator[Draft]:
-    if _ceiling(new) < _ceiling(old):
+    if _ceiling(new) < _ceiling(old) and not above_known(new.max_version, old.known_version):
         was = f"maximum microversion {old.max_version} became" if old.max_version else "a maximum microversion appeared:"
         yield Draft("max microversion", f"{was} {new.max_version}", old.max_version_pointer, new.max_version_pointer)
+
+
+@rule("max-version-at-new-microversion", breaking=False, scope="endpoint",
+      summary="A microversion ceiling appeared at or above the highest microversion the old document knew: "
+              "only newer microversions are refused.")
+def max_version_at_new_microversion(old: Endpoint, new: Endpoint) -> Iterator[Draft]:
+    if _ceiling(new) < _ceiling(old) and above_known(new.max_version, old.known_version):
+        yield Draft("max microversion", f"maximum microversion {new.max_version} appeared (the old document knew "
+                    f"microversions up to {old.known_version})", old.max_version_pointer, new.max_version_pointer)
 
 
 @rule("max-version-raised", breaking=False, scope="endpoint",

@@ -29,12 +29,15 @@ class FieldPair:
     old_properties: Mapping[str, Node]
     new_properties: Mapping[str, Node]
     body: str  # "request" or "response"
+    placed_elsewhere: frozenset[str] = frozenset()
+    """Names the old body listed without an example to show where they sit, found somewhere in the
+    new body (see :func:`names_in`); empty when the old body had an example."""
 
     @classmethod
     def of(cls, field: str, old: Node, new: Node, old_resolver: Resolver, new_resolver: Resolver,
-           body: str) -> FieldPair:
+           body: str, placed_elsewhere: frozenset[str] = frozenset()) -> FieldPair:
         return cls(field, old, new, old_resolver, new_resolver,
-                   _properties(old, old_resolver), _properties(new, new_resolver), body)
+                   _properties(old, old_resolver), _properties(new, new_resolver), body, placed_elsewhere)
 
     def properties(self, side: str) -> Mapping[str, Node]:
         return self.old_properties if side == "old" else self.new_properties
@@ -90,10 +93,33 @@ def accepts_all_of(wider: frozenset[str], narrower: frozenset[str]) -> bool:
     return all(t in wider or (t == "integer" and "number" in wider) for t in narrower)
 
 
-def walk(old: Node, new: Node, old_resolver: Resolver, new_resolver: Resolver, body: str) -> Iterator[FieldPair]:
+def names_in(node: Node, resolver: Resolver) -> frozenset[str]:
+    """Every property name anywhere in a schema (through ``$ref``, items and alternatives)."""
+    names: set[str] = set()
+    seen: set[str] = set()
+    stack = [(node, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if current.pointer in seen or depth > _MAX_DEPTH:
+            continue
+        seen.add(current.pointer)
+        schema = current.schema
+        for name, child in _properties(current, resolver).items():
+            names.add(name)
+            stack.append((child, depth + 1))
+        if isinstance(schema.get("items"), Mapping):
+            stack.append((resolver.node(schema["items"], f"{current.pointer}/items"), depth + 1))
+        for keyword in ("oneOf", "anyOf", "allOf"):
+            for index, raw in enumerate(schema.get(keyword) or []):
+                stack.append((resolver.node(raw, f"{current.pointer}/{keyword}/{index}"), depth + 1))
+    return frozenset(names)
+
+
+def walk(old: Node, new: Node, old_resolver: Resolver, new_resolver: Resolver, body: str,
+         placed_elsewhere: frozenset[str] = frozenset()) -> Iterator[FieldPair]:
     """Every pair of nodes at the same field of the two schemas, the body first."""
     seen: set[tuple[str, str]] = set()
-    stack = [FieldPair.of("", old, new, old_resolver, new_resolver, body)]
+    stack = [FieldPair.of("", old, new, old_resolver, new_resolver, body, placed_elsewhere)]
     while stack:
         pair = stack.pop()
         if (pair.old.pointer, pair.new.pointer, pair.field) in seen or pair.field.count(".") > _MAX_DEPTH:
@@ -123,7 +149,8 @@ def _children(pair: FieldPair) -> Iterator[FieldPair]:
 
 
 def _pair(parent: FieldPair, field: str, old: Node, new: Node) -> FieldPair:
-    return FieldPair.of(field, old, new, parent.old_resolver, parent.new_resolver, parent.body)
+    return FieldPair.of(field, old, new, parent.old_resolver, parent.new_resolver, parent.body,
+                        parent.placed_elsewhere)
 
 
 def _alternatives(node: Node, keyword: str, resolver: Resolver) -> dict[str, Node]:

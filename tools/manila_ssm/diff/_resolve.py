@@ -7,6 +7,7 @@ under the operation that refers to it. ``referencing`` does the lookups.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,9 @@ class Node:
     pointer: str
 
 
+_MICROVERSION = re.compile(r"\d+\.\d+")
+
+
 class Resolver:
     """Resolves local ``$ref`` of one document; ``source`` names it in error messages."""
 
@@ -43,6 +47,11 @@ class Resolver:
         self._resolver = Registry().with_resource(_BASE_URI, resource).resolver(_BASE_URI)
         self._source = source
         self._cache: dict[str, Any] = {}
+        info = document.get("info") if isinstance(document.get("info"), Mapping) else {}
+        version = str(info.get("version", ""))
+        self.known_version: str | None = version if _MICROVERSION.fullmatch(version) else None
+        """The highest microversion the document knows (``info.version``, as ``spec build`` sets it),
+        or None when it is not a ``MAJOR.MINOR`` microversion."""
 
     def mapping(self, value: Any, pointer: str) -> Mapping[str, Any]:
         """``value`` (absent: empty) if it is a JSON object, else a located input error."""

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from manila_ssm.diff._fields import FieldPair, accepts_all_of, json_types
 from manila_ssm.diff._registry import Draft, rule
-from manila_ssm.diff._surface import version_tuple
+from manila_ssm.diff._endpoint_rules import above_known
+from manila_ssm.diff._surface import stated_version, version_tuple
 
 
 def _props_pointer(pair: FieldPair, side: str) -> str:
@@ -147,8 +148,21 @@ def _renames(pair: FieldPair) -> dict[str, str]:
 def response_field_removed(pair: FieldPair) -> Iterator[Draft]:
     new_props, renamed = pair.properties("new"), _renames(pair)
     for name, node in pair.properties("old").items():
-        if name not in new_props and name not in renamed:
+        if name not in new_props and name not in renamed and name not in pair.placed_elsewhere:
             yield Draft(f"response field {pair.child(name)}", f"response field {pair.child(name)} was removed",
+                        node.pointer, _props_pointer(pair, "new"))
+
+
+@rule("response-field-placed", breaking=False, scope="response",
+      summary="A response field the old document listed with no example of the body (an api-ref's parameter "
+              "tables are flat; only a sample shows where a field sits) is elsewhere in the new body, "
+              "which has one: the page now shows where it always was.")
+def response_field_placed(pair: FieldPair) -> Iterator[Draft]:
+    new_props, renamed = pair.properties("new"), _renames(pair)
+    for name, node in pair.properties("old").items():
+        if name not in new_props and name not in renamed and name in pair.placed_elsewhere:
+            yield Draft(f"response field {pair.child(name)}",
+                        f"response field {pair.child(name)} is shown elsewhere in the body by the new example",
                         node.pointer, _props_pointer(pair, "new"))
 
 
@@ -185,11 +199,13 @@ def response_type_changed(pair: FieldPair) -> Iterator[Draft]:
 
 
 def _field_floor(pair: FieldPair, side: str) -> str | None:
+    """The field's floor as data, else as its description states it ("(Since API v2.11) ..."):
+    a floor that moved from the words into ``min_version`` changed nothing a client was told."""
     if not pair.field:  # the body itself: its range is the action's or operation's (min-version-*)
         return None
     node = pair.old if side == "old" else pair.new
     value = (node.schema.get("x-openstack") or {}).get("min-ver")
-    return None if value is None else str(value)
+    return str(value) if value is not None else stated_version([str(node.schema.get("description") or "")])
 
 
 @rule("field-min-version-raised", breaking=True, scope=("request", "response"),
@@ -224,10 +240,26 @@ def _field_ceiling(pair: FieldPair, side: str) -> str | None:
       summary="A body field's microversion ceiling appeared or went down: clients above it lose it.")
 def field_max_version_lowered(pair: FieldPair) -> Iterator[Draft]:
     old, new = _field_ceiling(pair, "old"), _field_ceiling(pair, "new")
-    if new is not None and (old is None or version_tuple(new) < version_tuple(old)):
+    if _lowered(old, new) and not above_known(new, pair.old_resolver.known_version):
         what = f"{pair.body} field {pair.label}"
         yield Draft(what, f"{what} maximum microversion {old or 'none'} became {new}",
                     pair.old.pointer, f"{pair.new.pointer}/x-openstack/max-ver")
+
+
+def _lowered(old: str | None, new: str | None) -> bool:
+    return new is not None and (old is None or version_tuple(new) < version_tuple(old))
+
+
+@rule("field-max-version-at-new-microversion", breaking=False, scope=("request", "response"),
+      summary="A body field's microversion ceiling appeared at or above the highest microversion the old "
+              "document knew: the field leaves only at newer microversions.")
+def field_max_version_at_new_microversion(pair: FieldPair) -> Iterator[Draft]:
+    old, new = _field_ceiling(pair, "old"), _field_ceiling(pair, "new")
+    known = pair.old_resolver.known_version
+    if _lowered(old, new) and above_known(new, known):
+        what = f"{pair.body} field {pair.label}"
+        yield Draft(what, f"{what} maximum microversion {new} appeared (the old document knew microversions "
+                    f"up to {known})", pair.old.pointer, f"{pair.new.pointer}/x-openstack/max-ver")
 
 
 @rule("field-max-version-raised", breaking=False, scope=("request", "response"),

@@ -11,14 +11,15 @@ Every value keeps the JSON pointer it was read from, after following ``$ref``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from manila_ssm.diff._resolve import Node, Resolver, escape
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE_VARIABLE = re.compile(r"\{[^}]*\}")
+_VERSION = re.compile(r"v\d+(\.\d+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,13 @@ class Endpoint:
     errors_pointer: str
     min_version_pointer: str
     max_version_pointer: str
+    stated_min_version: str | None = None
+    """The floor the page states in words (a heading "(since API v2.45)"), see :func:`stated_version`."""
+    known_version: str | None = None
+    """The highest microversion of the document the endpoint is in."""
+    sampled: frozenset[str] = frozenset()
+    """Response codes whose body has an example (for an api-ref, a sample: the only place os-api-ref
+    shows where a field sits in the body; its parameter tables are flat)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,28 +73,60 @@ class Operation:
     pointer: str
     actions_pointer: str | None
     endpoints: Mapping[str | None, Endpoint]
+    key: tuple[str, str] | None = None
+    """What it matches on (:func:`operation_key`), set by :func:`surface`."""
 
     @property
     def label(self) -> str:
         return f"{self.method.upper()} {self.path}"
 
 
-def operation_key(method: str, path: str) -> tuple[str, str]:
-    """Operations match across documents by method and path, ignoring variable names."""
-    return method.upper(), _TEMPLATE_VARIABLE.sub("{}", path.rstrip("/") or "/")
+def operation_key(method: str, path: str, optional: frozenset[str] = frozenset()) -> tuple[str, str]:
+    """Operations match across documents by method and path, ignoring variable names; under a
+    version prefix in ``optional`` (see :func:`optional_segments`), with or without the variable
+    segment right after it."""
+    return method.upper(), _TEMPLATE_VARIABLE.sub("{}", _without_optional(path, optional).rstrip("/") or "/")
 
 
-def surface(document: Mapping[str, Any], resolver: Resolver) -> dict[tuple[str, str], Operation]:
-    """Every operation of ``document``, keyed by :func:`operation_key`."""
+def _without_optional(path: str, optional: frozenset[str]) -> str:
+    parts = path.split("/")
+    if (len(parts) > 3 and parts[1] in optional and parts[2].startswith("{")
+            and parts[3] and not parts[3].startswith("{")):
+        return "/".join([*parts[:2], *parts[3:]])
+    return path
+
+
+def optional_segments(document: Mapping[str, Any]) -> frozenset[str]:
+    """The version prefixes (``v2``) under which ``document`` routes a URL both with and without a
+    variable segment right after the prefix (Manila's ``/v2/{project_id}/shares`` and
+    ``/v2/shares``): there the segment is optional, and one form is the same operation as the other."""
+    routes = {(method, path) for path, item in (document.get("paths") or {}).items() if isinstance(item, Mapping)
+              for method in HTTP_METHODS if isinstance(item.get(method), Mapping)}
+    found = set()
+    for method, path in routes:
+        parts = path.split("/")
+        if len(parts) > 3 and _VERSION.fullmatch(parts[1]) and parts[2].startswith("{") and parts[3] \
+                and not parts[3].startswith("{") and (method, "/".join([*parts[:2], *parts[3:]])) in routes:
+            found.add(parts[1])
+    return frozenset(found)
+
+
+def surface(document: Mapping[str, Any], resolver: Resolver,
+            optional: frozenset[str] = frozenset()) -> dict[tuple[str, str], Operation]:
+    """Every operation of ``document``, keyed by :func:`operation_key`; of two routes of one
+    operation (with and without an ``optional`` segment), the shorter one stands for both."""
     operations: dict[tuple[str, str], Operation] = {}
     for path, raw_item in resolver.mapping(document.get("paths"), "/paths").items():
         item = resolver.node(raw_item, f"/paths/{escape(path)}")
         shared = resolver.sequence(item.schema.get("parameters"), f"{item.pointer}/parameters")
         for method in HTTP_METHODS:
             if isinstance(item.schema.get(method), Mapping):
+                key = operation_key(method, path, optional)
+                if key in operations and len(operations[key].path) <= len(path):
+                    continue
                 pointer = f"{item.pointer}/{method}"
-                operation = _operation(path, method, item.schema[method], pointer, shared, item.pointer, resolver)
-                operations[operation_key(method, path)] = operation
+                found = _operation(path, method, item.schema[method], pointer, shared, item.pointer, resolver)
+                operations[key] = replace(found, key=key)
     return operations
 
 
@@ -103,9 +143,11 @@ def _operation(
     own = raw.get("x-openstack") or {}
     ssm_actions = resolver.mapping(resolver.mapping(raw.get("x-ssm"), f"{pointer}/x-ssm").get("actions"),
                                    f"{pointer}/x-ssm/actions")
+    texts = [*(str(t) for t in raw.get("tags") or ()), str(raw.get("summary") or ""), str(raw.get("description") or "")]
     base = dict(
         method=method.upper(), path=path, operation_id=operation_id, parameters=parameters,
         parameters_pointer=f"{pointer}/parameters", responses_pointer=f"{pointer}/responses",
+        known_version=resolver.known_version, sampled=_sampled(raw, pointer, resolver),
     )
     alternatives = _action_alternatives(request, resolver)
     if alternatives is None:
@@ -117,7 +159,8 @@ def _operation(
             error_codes=frozenset(c for c in responses if c.startswith(("4", "5"))),
             success_pointer=f"{pointer}/responses", errors_pointer=f"{pointer}/responses",
             min_version_pointer=_version_pointer(pointer, own, "min-ver"),
-            max_version_pointer=_version_pointer(pointer, own, "max-ver"), **base,
+            max_version_pointer=_version_pointer(pointer, own, "max-ver"),
+            stated_min_version=stated_version(texts), **base,
         )
         return Operation(method.upper(), path, operation_id, pointer, None, {None: endpoint})
     endpoints: dict[str | None, Endpoint] = {}
@@ -146,6 +189,8 @@ def _operation(
             else _version_pointer(alternative.pointer, marks, "min-ver"),
             max_version_pointer=_version_pointer(facts_pointer, facts, "max-ver", "") if facts
             else _version_pointer(alternative.pointer, marks, "max-ver"),
+            # the operation's summary and description list every action: only its heading is this one's
+            stated_min_version=stated_version([*texts[:-2], str(facts.get("summary") or "")]),
             **base,
         )
     actions_pointer = f"{request.pointer}/oneOf" if request is not None else None
@@ -176,6 +221,16 @@ def _request_schema(raw: Mapping[str, Any], pointer: str, resolver: Resolver) ->
         return None
     body = resolver.node(raw["requestBody"], f"{pointer}/requestBody")
     return _json_content(body.schema, body.pointer, resolver)
+
+
+def _sampled(raw: Mapping[str, Any], pointer: str, resolver: Resolver) -> frozenset[str]:
+    codes = set()
+    for code, entry in resolver.mapping(raw.get("responses"), f"{pointer}/responses").items():
+        response = resolver.node(entry, f"{pointer}/responses/{escape(str(code))}")
+        content = resolver.mapping(response.schema.get("content"), f"{response.pointer}/content")
+        if any(isinstance(media, Mapping) and (media.get("examples") or "example" in media) for media in content.values()):
+            codes.add(str(code))
+    return frozenset(codes)
 
 
 def _responses(raw: Mapping[str, Any], pointer: str, resolver: Resolver) -> dict[str, Node | None]:
@@ -236,6 +291,17 @@ def _codes(value: Any) -> frozenset[str]:
 
 def _version(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+_STATED = re.compile(r"\(\s*(?:since|new in)\s+(?:api\s+)?(?:version\s+)?v?(\d+\.\d+)\s*\)", re.IGNORECASE)
+
+
+def stated_version(texts: Iterable[str]) -> str | None:
+    """The microversion floor a page states in words, as os-api-ref pages did before
+    ``min_version`` and ``versionadded`` (a heading "User messages (since API 2.37)", a
+    description "(Since API v2.11) Indicates..."); the lowest, when several are stated."""
+    found = [m.group(1) for text in texts for m in _STATED.finditer(text)]
+    return min(found, key=version_tuple) if found else None
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
