@@ -41,7 +41,7 @@ def _slow_worker() -> Any:
     from manila_ssm.reference.config import TargetConfig
 
     config = TargetConfig.default()
-    return dataclasses.replace(config, timings=dataclasses.replace(config.timings, step=0.3, progress_step=50))
+    return dataclasses.replace(config, timings=dataclasses.replace(config.timings, step=0.45, progress_step=50))
 
 
 def _servers_file(base_url: str, folder: Path) -> Path:
