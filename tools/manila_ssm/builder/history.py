@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from manila_ssm import jsonio
+from manila_ssm import jsonio, tarsafe
 from manila_ssm.errors import Location, Severity
 
 SCHEMA_VERSION = 1
@@ -114,7 +114,7 @@ def build_revision(repo: Path, revision: Revision) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="ssm-history-") as folder:
         archive = _git(repo, "archive", "--format=tar", revision.commit)
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(folder, filter="data")
+            tarsafe.extract(tar, Path(folder))
         try:
             built = build_source(Path(folder))
             invalid = validate_openapi(built.document, Location("openapi.json"))

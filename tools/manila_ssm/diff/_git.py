@@ -11,6 +11,8 @@ import subprocess
 import tarfile
 from pathlib import Path, PurePosixPath
 
+from manila_ssm import tarsafe
+
 
 class GitError(Exception):
     """A git question that has no answer here (not a repository, no such revision or path)."""
@@ -66,7 +68,7 @@ def export(cwd: Path, revision: str, dest: Path) -> None:
     if archive.returncode != 0:
         raise GitError(f"git archive {revision} failed: {archive.stderr.decode(errors='replace').strip()}")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(dest, filter="data")
+        tarsafe.extract(tar, Path(dest))
 
 
 def merge_base(cwd: Path, revision: str, other: str = "HEAD") -> str:

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from manila_ssm import tarsafe
 from manila_ssm.cli_support import UsageError
 from manila_ssm.errors import Finding, Location, Severity, SpecError
 
@@ -100,7 +101,7 @@ def _from_git(argument: str, cwd: Path, build_tree: TreeBuilder) -> Loaded:
         raise UsageError(f"{argument}: git archive failed: {archive.stderr.decode(errors='replace').strip()}")
     with tempfile.TemporaryDirectory(prefix="ssm-diff-") as tmp:
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            tar.extractall(tmp, filter="data")
+            tarsafe.extract(tar, Path(tmp))
         return Loaded(argument, _from_path(Path(tmp) / inner, argument, build_tree))
 
 
