@@ -123,6 +123,10 @@ def test_every_state_on_a_real_target(ssm) -> None:
             if last != "active/migration_cancelled":
                 verify.fail(CANCEL_EARLY, f"migration_cancel was accepted while {server} showed {before}, but the "
                                           f"migration was not cancelled: {last}", cancel)
+            if attempt == STARTS - 1:  # the driver always started first: no early moment here
+                verify.skip(CANCEL_EARLY, f"the stateful server {server}'s driver had started whenever the suite "
+                                          f"cancelled right after a start ({STARTS} starts)")
+                return migrate_to_phase1(server, host)
         came, seen = wait("phase 1 done", server, lambda s: s.endswith(PHASE1_DONE) or ended(s))
         if not (came and seen.endswith(PHASE1_DONE)):
             undecided(f"the migration of {server} to {host} did not reach {PHASE1_DONE} (last seen: {seen})")
