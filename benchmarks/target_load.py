@@ -43,11 +43,8 @@ from typing import Any
 
 import requests
 
-from manila_ssm.reference import ADMIN_TOKEN
-
-HEADERS = {"X-Auth-Token": ADMIN_TOKEN, "X-OpenStack-Manila-API-Version": "2.57",
-           "X-OpenStack-Manila-API-Experimental": "True"}
-CONFIG = "timings:\n  step: 3600\n"  # migrations move only through the fixture API's advance
+# the closed-loop benchmark beside this one: the same target settings and the same migrating server
+from target_progress_latency import CONFIG, HEADERS, migrating_server
 SERVERS = ("waitress", "werkzeug", "cheroot", "granian")
 THREADS = 16  # application threads for every server (waitress's default in the target)
 REQUEST_TIMEOUT = 5.0
@@ -173,20 +170,6 @@ def cpu_seconds(pids: list[int]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
     return total / os.sysconf("SC_CLK_TCK")
-
-
-def migrating_server(base: str) -> str:
-    """A server in migration_driver_in_progress: get_progress's costliest path (asks the driver)."""
-    made = requests.post(f"{base}/_reference/share-servers", json={"host": "ref@alpha", "shares": 3},
-                         headers=HEADERS, timeout=10).json()["share_server"]["id"]
-    params = {"host": "ref@beta", "writable": True, "nondisruptive": False, "preserve_snapshots": True}
-    answer = requests.post(f"{base}/v2/share-servers/{made}/action", json={"migration_start": params},
-                           headers=HEADERS, timeout=10)
-    assert answer.status_code == 202, answer.text
-    requests.post(f"{base}/_reference/share-servers/{made}/advance", json={"steps": 5}, headers=HEADERS, timeout=10)
-    state = requests.get(f"{base}/v2/share-servers/{made}", headers=HEADERS, timeout=10).json()["share_server"]
-    assert state["task_state"] == "migration_driver_in_progress", state
-    return str(made)
 
 
 # -- the load: open loop, one connection per request ------------------------------------------------
