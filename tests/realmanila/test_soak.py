@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from manila_ssm import paths
@@ -76,3 +82,57 @@ def test_drift_without_cassettes_is_an_error(tmp_path: Path, capsys) -> None:
     assert code == 2
     assert "no cassettes to judge" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_seed_stopped_after_its_effective_run_is_interrupted_and_the_soak_does_not_hold(tmp_path: Path) -> None:
+    stopping = threading.Event()
+    ran = []
+
+    def run_suite(config, contracts, directory, extra, report, err, drift):
+        ran.append(contracts[0])
+        stopping.set()  # the signal arrives during the first contract's run
+        return 2
+
+    entry = soak.run_seed(None, 7, tmp_path, run_suite, lambda path: {}, lambda line: None, sys.stderr, stopping)
+    assert ran == ["effective"]
+    assert entry["interrupted"] and entry["documented"]["verdict"] == "not run"
+    summary = soak.summarise([_entry(1, [], []), entry], ["c"], {})
+    assert summary["incomplete_seeds"] == [7] and not summary["holds"]
+
+
+def test_sigterm_inside_a_soak_raises_keyboard_interrupt_and_says_stop() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    with soak.stop_on_sigterm() as stopping:
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler runs before this returns
+        assert stopping.is_set()
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_stopping_workers_reaches_their_children_even_when_they_ignore_sigterm(tmp_path: Path) -> None:
+    # A worker that ignores SIGTERM (as a suite run mid-request may take a while to) and has a child.
+    child_pid = tmp_path / "child.pid"
+    script = ("import signal, subprocess, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+              "c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+              f"open({str(child_pid)!r}, 'w').write(str(c.pid)); time.sleep(60)")
+    worker = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    deadline = time.monotonic() + 20
+    while not child_pid.exists() or not child_pid.read_text():
+        assert time.monotonic() < deadline, "the worker did not start its child"
+        time.sleep(0.05)
+    started = time.monotonic()
+    soak.stop_workers([worker], grace=0.5)
+    assert worker.returncode == -signal.SIGKILL and time.monotonic() - started < 10
+    child = int(child_pid.read_text())
+    deadline = time.monotonic() + 5
+    while _running(child):
+        assert time.monotonic() < deadline, "the worker's child survived"
+        time.sleep(0.05)
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False

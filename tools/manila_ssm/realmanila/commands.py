@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from manila_ssm.cli_support import EXIT_FINDINGS, EXIT_OK, CommandGroups, UsageError
+from manila_ssm.cli_support import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, CommandGroups, UsageError
 from manila_ssm.realmanila import harness, ports
 from manila_ssm.realmanila.config import API_MODES, AUTH_MODES, ENV_PREFIX, HarnessConfig, from_environment
 from manila_ssm.realmanila.procs import HarnessError
@@ -226,25 +226,36 @@ def _soak(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     def drift_of(live_report: Path) -> dict:
         return live.drift_document(Path("tests/cassettes"), live_report, manila=live.installed_manila(config))
 
-    try:
-        config = _starting_config(args)
-        versions = soak.versions(config)
-        for number, seed in enumerate(seeds, 1):
-            report(f"[real-manila] soak: seed {seed} ({number} of {len(seeds)})")
-            entries.append(soak.run_seed(config, seed, args.reports_dir, live.run_suite, drift_of, report, err))
-            summary = soak.summarise(entries, command, versions)
-            written = soak.write(args.reports_dir, summary)
-            if args.summary_dir is not None:
-                written += soak.write(args.summary_dir, summary)
-            report(f"[real-manila] soak after {number} seeds: {summary['effective']['false_failures']} false "
-                   f"failures, {summary['documented']['unexplained_divergences']} unexplained divergences")
-    except HarnessError as error:
-        return _failed(error, err)
-    finally:
-        if args.down:
-            harness.down(config, report)
+    written: list[Path] = []
+    summary: dict = {"holds": False}
+    with soak.stop_on_sigterm() as stopping:
+        try:
+            config = _starting_config(args)
+            versions = soak.versions(config)
+            for number, seed in enumerate(seeds, 1):
+                report(f"[real-manila] soak: seed {seed} ({number} of {len(seeds)})")
+                entries.append(soak.run_seed(config, seed, args.reports_dir, live.run_suite, drift_of, report, err,
+                                             stopping))
+                summary = soak.summarise(entries, command, versions)
+                written = soak.write(args.reports_dir, summary)
+                if args.summary_dir is not None:
+                    written += soak.write(args.summary_dir, summary)
+                report(f"[real-manila] soak after {number} seeds: {summary['effective']['false_failures']} false "
+                       f"failures, {summary['documented']['unexplained_divergences']} unexplained divergences")
+                if stopping.is_set():
+                    break
+        except HarnessError as error:
+            return _failed(error, err)
+        except KeyboardInterrupt:  # between runs (a run inside pytest ends with its partial reports instead)
+            stopping.set()
+        finally:
+            if args.down:
+                harness.down(config, report)
     for path in written:
         print(f"[real-manila] wrote {path}", file=out)
+    if stopping.is_set():
+        print(f"[real-manila] soak stopped by a signal after {len(entries)} of {len(seeds)} seeds", file=err)
+        return EXIT_INCOMPLETE
     return EXIT_OK if summary["holds"] else EXIT_FINDINGS
 
 
@@ -277,12 +288,20 @@ def _soak_parallel(args: argparse.Namespace, config: HarnessConfig, seeds: list[
         argv += [part for seed in chunk for part in ("--seed", str(seed))] + (["--down"] if args.down else [])
         log = args.reports_dir / f"worker-{index + 1}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("w") as sink:
-            workers.append((index, subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT)))
+        with log.open("w") as sink:  # own session: a stopped soak can stop each worker's whole group
+            workers.append((index, subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT,
+                                                    start_new_session=True)))
         report(f"[real-manila] soak worker {index + 1}: {len(chunk)} seeds on {base}; log {log}")
+    with soak.stop_on_sigterm() as stopping:
+        try:
+            for _, process in workers:
+                process.wait()
+        except KeyboardInterrupt:
+            stopping.set()
+            report("[real-manila] soak: stopping the workers (SIGTERM, then SIGKILL after 60 s)")
+            soak.stop_workers([process for _, process in workers])
     entries: list[dict] = []
     for index, process in workers:
-        process.wait()
         try:
             done = json.loads((args.reports_dir / f"worker-{index + 1}" / "soak.json").read_text(encoding="utf-8"))
             entries += done["per_seed"]
@@ -296,6 +315,9 @@ def _soak_parallel(args: argparse.Namespace, config: HarnessConfig, seeds: list[
         written += soak.write(args.summary_dir, summary)
     for path in written:
         print(f"[real-manila] wrote {path}", file=out)
+    if stopping.is_set():
+        print(f"[real-manila] soak stopped by a signal after {len(entries)} of {len(seeds)} seeds", file=err)
+        return EXIT_INCOMPLETE
     return EXIT_OK if summary["holds"] else EXIT_FINDINGS
 
 

@@ -10,13 +10,17 @@ unexplained divergence with the command that reproduces it.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import platform
 import random
 import shlex
+import signal
 import subprocess
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -42,6 +46,50 @@ def fresh_seeds(count: int, rng: random.Random | None = None) -> list[int]:
     return seeds
 
 
+@contextlib.contextmanager
+def stop_on_sigterm() -> Iterator[threading.Event]:
+    """SIGTERM ends the soak as Ctrl-C does: the run under way stops and writes its
+    partial reports, and no further seed starts (the event says so).
+
+    The suite leaves a handler it did not install alone, so a run inside the
+    soak raises KeyboardInterrupt here instead of going on to the next seed.
+    """
+    stopping = threading.Event()
+
+    def interrupt(signum: int, frame: object) -> None:
+        stopping.set()
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield stopping
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def stop_workers(workers: list[subprocess.Popen], grace: float = 60.0) -> None:
+    """SIGTERM each worker's process group, SIGKILL what is left after ``grace``.
+
+    Workers run in their own sessions, so this reaches their children too;
+    the deployments' daemons have sessions of their own and stay up, as they
+    do after a soak that ends normally.
+    """
+    def signal_group(process: subprocess.Popen, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signum)
+
+    for process in workers:
+        if process.poll() is None:
+            signal_group(process, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for process in workers:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    for process in workers:
+        signal_group(process, signal.SIGKILL)
+        process.wait()
+
+
 def _failures(report: dict[str, Any]) -> list[dict[str, str]]:
     found = []
     for requirement in report.get("requirements", []):
@@ -53,10 +101,20 @@ def _failures(report: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def run_seed(config: HarnessConfig, seed: int, reports: Path, run_suite: Callable[..., int],
-             drift: Callable[[Path], dict[str, Any]], report: Callable[[str], None], err: TextIO) -> dict[str, Any]:
-    """Both contracts under one seed; what they gave, ready for the summary."""
+             drift: Callable[[Path], dict[str, Any]], report: Callable[[str], None], err: TextIO,
+             stopping: threading.Event | None = None) -> dict[str, Any]:
+    """Both contracts under one seed; what they gave, ready for the summary.
+
+    Once ``stopping`` is set the seed is marked interrupted and a contract
+    not yet run is recorded as not run.
+    """
     entry: dict[str, Any] = {"seed": seed}
     for contract in CONTRACTS:
+        if stopping is not None and stopping.is_set():
+            entry["interrupted"] = True
+            entry.setdefault(contract, {"exit": -1, "verdict": "not run", "counts": {}, "seconds": 0.0,
+                                        "reproduce": "", "report": "", "failures": [], "undecided": []})
+            continue
         started = time.monotonic()
         directory = reports / f"seed-{seed}"
         path = directory / contract / "conformance.json"
@@ -82,6 +140,8 @@ def run_seed(config: HarnessConfig, seed: int, reports: Path, run_suite: Callabl
             item["divergences"] = len(document["divergences"])
             item["unexplained"] = document["unexplained"]
         entry[contract] = item
+    if stopping is not None and stopping.is_set():
+        entry["interrupted"] = True
     return entry
 
 
@@ -111,8 +171,8 @@ def summarise(entries: list[dict[str, Any]], command: list[str], versions_: dict
     """
     false_failures = sum(len(e["effective"]["failures"]) for e in entries)
     unexplained = sum(len(e["documented"].get("unexplained", [])) for e in entries)
-    incomplete = [e["seed"] for e in entries
-                  if e["effective"]["verdict"] == "no report" or e["documented"]["verdict"] == "no report"]
+    incomplete = [e["seed"] for e in entries if e.get("interrupted")
+                  or {e["effective"]["verdict"], e["documented"]["verdict"]} & {"no report", "not run"}]
     conform = sum(e["effective"]["verdict"] == CONFORMS for e in entries)
     undecided = [e["seed"] for e in entries if e["effective"]["verdict"] == INCOMPLETE]
     return {
