@@ -52,7 +52,7 @@ def register(groups: CommandGroups) -> None:
         sub.add_argument("--auth", choices=AUTH_MODES,
                          help="noauth tokens (default) or a real Keystone in front" + env % "AUTH")
         sub.add_argument("--keystone-port", type=int,
-                         help="Keystone port with --auth keystone (default 5000)" + env % "KEYSTONE_PORT")
+                         help="Keystone port with --auth keystone (default 0: a free one, recorded in the base)" + env % "KEYSTONE_PORT")
 
     up = commands.add_parser("up", help="install if needed, start, create fixtures (idempotent)")
     common(up)

@@ -34,7 +34,7 @@ AUTH_MODES = ("noauth", "keystone")  # keystone: see realmanila/keystone.py
 ENV_PREFIX = "SSM_REAL_MANILA_"
 # Each port and the daemon that listens on it.
 PORT_FIELDS = {"api_port": "manila-api", "db_port": "mariadb", "amqp_port": "rabbitmq",
-               "dist_port": "rabbitmq", "epmd_port": "epmd"}
+               "dist_port": "rabbitmq", "epmd_port": "epmd", "keystone_port": "keystone"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ class HarnessConfig:
     continue_interval: int = 3
     api_mode: str = "auto"
     auth: str = "noauth"
-    keystone_port: int = 5000
+    keystone_port: int = 0  # chosen and recorded like the others, so two keystone bases can run side by side
     backends: tuple[str, ...] = field(default=BACKENDS)
 
     @property
