@@ -136,3 +136,18 @@ def _running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return False
+
+
+def test_parallel_soak_workers_get_the_soaks_deployment_options_but_their_own_base(tmp_path: Path) -> None:
+    from manila_ssm.cli import build_parser
+    from manila_ssm.realmanila.commands import _soak_worker_argv
+
+    argv = ["real-manila", "soak", "--seeds", "4", "--parallel", "2", "--auth", "keystone", "--dummy-delay", "0.5",
+            "--api-port", "18786", "--reports-dir", str(tmp_path), "--down"]
+    args = build_parser(argv).parse_args(argv)
+    worker = _soak_worker_argv(args, tmp_path / "base-2", [11, 13], 1)
+    joined = " ".join(worker)
+    assert "--auth keystone" in joined and "--dummy-delay 0.5" in joined and "--down" in worker
+    assert f"--base {tmp_path / 'base-2'}" in joined and "--seed 11 --seed 13" in joined
+    assert "--api-port" not in worker  # a port belongs to one base; each worker's base records its own
+    assert f"--reports-dir {tmp_path / 'worker-2'}" in joined

@@ -263,7 +263,6 @@ def _soak_parallel(args: argparse.Namespace, config: HarnessConfig, seeds: list[
                    out: TextIO, err: TextIO) -> int:
     """Spread the seeds over ``--parallel`` deployments, one worker process each; one merged summary."""
     import subprocess
-    import sys
 
     from manila_ssm.realmanila import soak
 
@@ -283,9 +282,7 @@ def _soak_parallel(args: argparse.Namespace, config: HarnessConfig, seeds: list[
             base.mkdir(parents=True, exist_ok=True)
             if not (base / "venv").exists():
                 (base / "venv").symlink_to(config.venv, target_is_directory=True)
-        argv = [sys.executable, "-m", "manila_ssm", "real-manila", "soak", "--seeds", str(len(chunk)),
-                "--base", str(base), "--reports-dir", str(args.reports_dir / f"worker-{index + 1}")]
-        argv += [part for seed in chunk for part in ("--seed", str(seed))] + (["--down"] if args.down else [])
+        argv = _soak_worker_argv(args, base, chunk, index)
         log = args.reports_dir / f"worker-{index + 1}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("w") as sink:  # own session: a stopped soak can stop each worker's whole group
@@ -319,6 +316,24 @@ def _soak_parallel(args: argparse.Namespace, config: HarnessConfig, seeds: list[
         print(f"[real-manila] soak stopped by a signal after {len(entries)} of {len(seeds)} seeds", file=err)
         return EXIT_INCOMPLETE
     return EXIT_OK if summary["holds"] else EXIT_FINDINGS
+
+
+# What every deployment of a parallel soak shares; ports and the RabbitMQ node stay per base.
+_SHARED_FLAGS = ("manila_version", "api_mode", "dummy_delay", "continue_interval", "auth")
+
+
+def _soak_worker_argv(args: argparse.Namespace, base: Path, seeds: list[int], index: int) -> list[str]:
+    """The command of one parallel soak worker: its base, its seeds, and the soak's deployment options."""
+    import sys
+
+    argv = [sys.executable, "-m", "manila_ssm", "real-manila", "soak", "--seeds", str(len(seeds)),
+            "--base", str(base), "--reports-dir", str(args.reports_dir / f"worker-{index + 1}")]
+    for name in _SHARED_FLAGS:
+        value = getattr(args, name, None)
+        if value is not None:
+            argv += ["--" + name.replace("_", "-"), str(value)]
+    argv += [part for seed in seeds for part in ("--seed", str(seed))]
+    return argv + (["--down"] if args.down else [])
 
 
 def _drift(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
