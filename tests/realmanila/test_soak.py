@@ -100,14 +100,15 @@ def test_a_seed_stopped_after_its_effective_run_is_interrupted_and_the_soak_does
     assert summary["incomplete_seeds"] == [7] and not summary["holds"]
 
 
-def test_sigterm_inside_a_soak_raises_keyboard_interrupt_and_says_stop() -> None:
-    before = signal.getsignal(signal.SIGTERM)
-    with soak.stop_on_sigterm() as stopping:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_inside_a_soak_raises_keyboard_interrupt_and_says_stop(signum: int) -> None:
+    before = signal.getsignal(signum)
+    with soak.stop_on_signal() as stopping:
         with pytest.raises(KeyboardInterrupt):
-            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signum)
             time.sleep(5)  # the handler runs before this returns
         assert stopping.is_set()
-    assert signal.getsignal(signal.SIGTERM) is before
+    assert signal.getsignal(signum) is before
 
 
 def test_stopping_workers_reaches_their_children_even_when_they_ignore_sigterm(tmp_path: Path) -> None:

@@ -228,7 +228,7 @@ def _soak(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     written: list[Path] = []
     summary: dict = {"holds": False}
-    with soak.stop_on_sigterm() as stopping:
+    with soak.stop_on_signal() as stopping:
         try:
             config = _starting_config(args)
             versions = soak.versions(config)
@@ -289,7 +289,7 @@ def _soak_parallel(args: argparse.Namespace, config: HarnessConfig, seeds: list[
             workers.append((index, subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT,
                                                     start_new_session=True)))
         report(f"[real-manila] soak worker {index + 1}: {len(chunk)} seeds on {base}; log {log}")
-    with soak.stop_on_sigterm() as stopping:
+    with soak.stop_on_signal() as stopping:
         try:
             for _, process in workers:
                 process.wait()

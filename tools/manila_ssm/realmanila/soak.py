@@ -47,12 +47,13 @@ def fresh_seeds(count: int, rng: random.Random | None = None) -> list[int]:
 
 
 @contextlib.contextmanager
-def stop_on_sigterm() -> Iterator[threading.Event]:
-    """SIGTERM ends the soak as Ctrl-C does: the run under way stops and writes its
+def stop_on_signal() -> Iterator[threading.Event]:
+    """SIGTERM and Ctrl-C end the soak: the run under way stops and writes its
     partial reports, and no further seed starts (the event says so).
 
-    The suite leaves a handler it did not install alone, so a run inside the
-    soak raises KeyboardInterrupt here instead of going on to the next seed.
+    The suite leaves a SIGTERM handler it did not install alone, so a run
+    inside the soak raises KeyboardInterrupt here; pytest ends the run, and
+    the event tells the soak not to go on to the next seed.
     """
     stopping = threading.Event()
 
@@ -60,11 +61,12 @@ def stop_on_sigterm() -> Iterator[threading.Event]:
         stopping.set()
         raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield stopping
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def stop_workers(workers: list[subprocess.Popen], grace: float = 60.0) -> None:
