@@ -8,6 +8,7 @@ is all that ``status``, ``down`` and ``up``'s clean-up look at.
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -156,3 +157,21 @@ def test_a_daemon_that_rewrote_its_environment_is_known_by_its_base_path(tmp_pat
         time.sleep(0.02)
     assert services.status(first)["manila-scheduler"] == process.pid
     assert services.status(second)["manila-scheduler"] is None  # "/a/" is not a path in "/ab/"
+
+
+def test_free_ports_stay_below_the_ephemeral_range_and_skip_taken_ones(tmp_path: Path) -> None:
+    # Outgoing connections take ports from the ephemeral range; a port chosen there may be gone
+    # by the time its daemon starts (Keystone's was, beside a running soak).
+    assert ports.ephemeral_start() > 10000
+    ranges = tmp_path / "ip_local_port_range"
+    ranges.write_text("20000\t60999\n")
+    assert ports.ephemeral_start(ranges) == 20000
+    first = random.Random(7).randrange(10000, 20000)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", first))
+        listener.listen()
+        chosen = ports.free_ports(6, random.Random(7), ceiling=20000)
+    assert first not in chosen and len(set(chosen)) == 6
+    assert all(10000 <= port < 20000 for port in chosen)
+    with pytest.raises(HarnessError, match="give each port with its flag"):
+        ports.free_ports(6, ceiling=10010)

@@ -231,12 +231,12 @@ def _soak(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with soak.stop_on_signal() as stopping:
         try:
             config = _starting_config(args)
-            versions = soak.versions(config)
             for number, seed in enumerate(seeds, 1):
                 report(f"[real-manila] soak: seed {seed} ({number} of {len(seeds)})")
                 entries.append(soak.run_seed(config, seed, args.reports_dir, live.run_suite, drift_of, report, err,
                                              stopping))
-                summary = soak.summarise(entries, command, versions)
+                # After the seed: a fresh base has installed manila only now.
+                summary = soak.summarise(entries, command, soak.versions(config))
                 written = soak.write(args.reports_dir, summary)
                 if args.summary_dir is not None:
                     written += soak.write(args.summary_dir, summary)

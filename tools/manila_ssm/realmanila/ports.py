@@ -3,7 +3,8 @@
 A port given by flag or environment is used as given; a port left at 0 is
 the one recorded in the base's ``ports.json`` by an earlier ``up``, or, when
 none was recorded or the recorded one is now taken by someone else, a free
-one the kernel hands out. While any daemon of the base runs, the recorded
+one below the kernel's ephemeral range (so no outgoing connection takes it
+before its daemon starts). While any daemon of the base runs, the recorded
 ports are the only truth: ``status``, ``run`` and ``down`` reach that
 deployment, never whatever else listens on a well-known port.
 """
@@ -11,10 +12,12 @@ deployment, never whatever else listens on a well-known port.
 from __future__ import annotations
 
 import json
+import random
 import socket
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import replace
+from pathlib import Path
 
 from manila_ssm import jsonio
 from manila_ssm.realmanila.config import PORT_FIELDS, HarnessConfig
@@ -37,14 +40,43 @@ def with_recorded(config: HarnessConfig) -> HarnessConfig:
                               if getattr(config, name) == 0 and name in known})
 
 
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct ports free on 127.0.0.1 now (all held open until all are chosen)."""
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_LOWEST = 10000  # below: well-known and registered services
+
+
+def ephemeral_start(source: Path = EPHEMERAL_RANGE) -> int:
+    """The first port the kernel hands to outgoing connections (32768 unless tuned)."""
+    try:
+        return int(source.read_text(encoding="ascii").split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_ports(count: int, rng: random.Random | None = None, ceiling: int | None = None) -> list[int]:
+    """``count`` distinct ports free on 127.0.0.1 now, below the ephemeral range.
+
+    A port the kernel picks with ``bind(0)`` comes from the ephemeral range,
+    where any outgoing connection may take it before the daemon binds it
+    minutes later (seen: Keystone's port taken while a soak beside it made
+    thousands of requests). All are held open until all are chosen.
+    """
+    rng = rng or random.SystemRandom()
+    ceiling = ceiling or ephemeral_start()
+    if ceiling - _LOWEST < 4 * count:
+        raise HarnessError("harness", f"the ephemeral port range starts at {ceiling}, leaving too few ports "
+                           f"from {_LOWEST}; give each port with its flag")
     with ExitStack() as stack:
-        chosen = []
-        for _ in range(count):
+        chosen: list[int] = []
+        while len(chosen) < count:
+            port = rng.randrange(_LOWEST, ceiling)
+            if port in chosen:
+                continue
             probe = stack.enter_context(socket.socket())
-            probe.bind(("127.0.0.1", 0))
-            chosen.append(probe.getsockname()[1])
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            chosen.append(port)
     return chosen
 
 
