@@ -161,6 +161,24 @@ JUDGEMENTS = [
     ("cancel held, then the cancelled state", [
         ("view", "server_migrating", "migration_driver_phase1_done"), ("migration_cancel", 202, None),
         ("view", "server_migrating", "migration_cancel_in_progress"), ("view", "active", "migration_cancelled")], None),
+    # upstream's race (state-model.yaml, cancel_overtaken): the periodic task writes phase 1 done
+    # over a running cancel, which then finishes; probed on manila 23.0.1
+    ("a cancel overtaken by the periodic task", [
+        ("view", "server_migrating", "migration_driver_in_progress"), ("migration_cancel", 202, None),
+        ("view", "server_migrating", "migration_cancel_in_progress"),
+        ("view", "server_migrating", "migration_driver_phase1_done"), ("view", "active", "migration_cancelled")], None),
+    ("the race excuses no server seen first at phase 1 done", [
+        ("view", "server_migrating", "migration_driver_phase1_done"), ("view", "active", "migration_cancelled")],
+     "SSM-STATE-TRANSITIONS"),
+    ("a complete while a cancel is seen running is refused, race or not", [
+        ("view", "server_migrating", "migration_cancel_in_progress"), ("migration_complete", 200, {})],
+     "SSM-COMPLETE-LATE-400"),
+    ("once the race is seen, the API answers by the task state it wrote", [
+        ("view", "server_migrating", "migration_cancel_in_progress"),
+        ("view", "server_migrating", "migration_driver_phase1_done"), ("migration_cancel", 202, None)], None),
+    ("a running cancel does not step back into phase 1", [
+        ("view", "server_migrating", "migration_cancel_in_progress"),
+        ("view", "server_migrating", "migration_driver_in_progress")], "SSM-STATE-TRANSITIONS"),
     ("a view that steps back", [("view", "server_migrating", "migration_driver_phase1_done"),
                                 ("view", "server_migrating", "migration_driver_in_progress")], "SSM-STATE-TRANSITIONS"),
     ("cancel before the driver, time passing", [("view", "server_migrating", "migration_in_progress"),

@@ -53,12 +53,16 @@ class Belief:
     def of(cls, states: Iterable[str]) -> Belief:
         return cls(frozenset((s, frozenset()) for s in states))
 
-    def closure(self, model: StateModel) -> Belief:
+    def closure(self, model: StateModel, *, races: bool = False) -> Belief:
+        """Every state that may have followed. A state only an upstream race reaches is added only
+        for a view (``races=True``): an answer is never excused by a race nobody saw happen."""
         seen = set(self.items)
         todo = list(self.items)
         while todo:
             state, pending = todo.pop()
             for follow in model[state].follows:
+                if not races and model[follow.to].race is not None:
+                    continue
                 if follow.after is None:
                     item = (follow.to, pending)
                 elif follow.after in pending:
@@ -131,21 +135,22 @@ class Tracker:
     def observe(self, server: str, view: Mapping[str, Any] | None) -> Divergence | None:
         """A GET of the server: narrow its belief to the states that view fits."""
         fits = set(self.model.states_for(view))
+        fresh = set(self.model.states_for(view, races=False))  # a race's states need their way in
         belief = self.beliefs.get(server)
         if belief is None:
-            self.assume(server, fits)
-            self._pair(server, view, fits)
+            self.assume(server, fresh)
+            self._pair(server, view, fresh)
             return None
-        grown = self._paired(server, belief.closure(self.model))
+        grown = self._paired(server, belief.closure(self.model, races=True))
         kept = frozenset(item for item in grown.items if item[0] in fits)
         self._pair(server, view, fits)
         if kept:
             self.beliefs[server] = Belief(kept)
             return None
         shown = "gone" if view is None else f"{view.get('status')}/{view.get('task_state')}"
-        self.beliefs[server] = Belief.of(fits)
+        self.beliefs[server] = Belief.of(fresh)
         self._unpair(server)  # the restarted belief says nothing of the other server: one defect, one report
-        return Divergence(TRANSITION_REQUIREMENT, f"server {server} shows {shown} ({', '.join(sorted(fits))}), "
+        return Divergence(TRANSITION_REQUIREMENT, f"server {server} shows {shown} ({', '.join(sorted(fresh))}), "
                                                   f"which the model does not reach from {self._where(server, grown)}")
 
     def _pair(self, server: str, view: Mapping[str, Any] | None, fits: set[str]) -> None:

@@ -101,6 +101,9 @@ class State:
     follows: tuple[Follow, ...]
     location: Location
     destination_in: Pairing | None = None  # None: the destination may be in any state
+    # Set (with its evidence) for a state only an upstream race reaches, from a state that follows
+    # into it: a view alone never puts a server there, so it cannot excuse a fresh server's answers.
+    race: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +114,11 @@ class StateModel:
     def __getitem__(self, state_id: str) -> State:
         return self.states[state_id]
 
-    def states_for(self, view: Mapping[str, Any] | None) -> tuple[str, ...]:
+    def states_for(self, view: Mapping[str, Any] | None, *, races: bool = True) -> tuple[str, ...]:
         """The states a GET view fits: one naming the task state beats one that does not, and
-        a state whose status is ``other`` takes what no other state fits."""
-        fits = [s for s in self.states.values() if s.view.matches(view)]
+        a state whose status is ``other`` takes what no other state fits. ``races=False`` leaves
+        out the states only a race reaches (for a server seen for the first time)."""
+        fits = [s for s in self.states.values() if s.view.matches(view) and (races or s.race is None)]
         specific = [s for s in fits if s.view.task_states is not None]
         chosen = specific or fits or [s for s in self.states.values() if OTHER in s.view.statuses and view is not None]
         return tuple(s.id for s in chosen)
@@ -253,7 +257,7 @@ class _Reader:
     def state(self, name: str, node: yaml.Node) -> State | None:
         what = f"states.{name}"
         found = self.mapping(node, what)
-        if not self.keys(node, found, ("statement", "view", "answers", "progress", "follows", "destination_in"),
+        if not self.keys(node, found, ("statement", "view", "answers", "progress", "follows", "destination_in", "race"),
                          ("statement", "view", "answers"), what):
             return None
         view_nodes = self.mapping(found["view"], f"{what}.view")
@@ -283,8 +287,9 @@ class _Reader:
                 follows.append(Follow(self.text(entry["to"], f"{what}.follows[{i}].to"), after,
                                       self.text(entry["source"], f"{what}.follows[{i}].source")))
         pairing = self.pairing(found["destination_in"], f"{what}.destination_in") if "destination_in" in found else None
+        race = self.text(found["race"], f"{what}.race") if "race" in found else None
         return State(name, self.text(found["statement"], f"{what}.statement"),
-                     View(tuple(statuses), tasks), answers, rows, tuple(follows), self.at(node), pairing)
+                     View(tuple(statuses), tasks), answers, rows, tuple(follows), self.at(node), pairing, race)
 
     def pairing(self, node: yaml.Node, what: str) -> Pairing | None:
         found = self.mapping(node, what)
