@@ -152,3 +152,11 @@ def test_parallel_soak_workers_get_the_soaks_deployment_options_but_their_own_ba
     assert f"--base {tmp_path / 'base-2'}" in joined and "--seed 11 --seed 13" in joined
     assert "--api-port" not in worker  # a port belongs to one base; each worker's base records its own
     assert f"--reports-dir {tmp_path / 'worker-2'}" in joined
+
+
+@pytest.mark.parametrize("flags", [["--parallel", "0"], ["--parallel", "-1"], ["--seeds", "0"]])
+def test_bad_soak_counts_are_usage_errors_that_start_nothing(tmp_path: Path, capsys, flags: list[str]) -> None:
+    argv = ["real-manila", "soak", "--seeds", "2", "--base", str(tmp_path / "base"), *flags]
+    assert run(argv, sys.stdout, sys.stderr) == 2
+    assert flags[0] in capsys.readouterr().err
+    assert not (tmp_path / "base").exists()  # nothing installed, nothing started

@@ -213,6 +213,8 @@ def _soak(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.seeds < 1 or len(args.seed) > args.seeds:
         raise UsageError("--seeds must be at least 1 and at least the number of --seed values")
+    if args.parallel < 1:
+        raise UsageError(f"--parallel {args.parallel}: give the number of deployments, at least 1")
     seeds = list(dict.fromkeys(args.seed))
     seeds += [s for s in soak.fresh_seeds(args.seeds) if s not in seeds][: args.seeds - len(seeds)]
     command = ["ssm-conformance", *sys.argv[1:]] if sys.argv[1:2] == ["real-manila"] else \
