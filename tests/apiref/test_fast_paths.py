@@ -16,7 +16,7 @@ from manila_ssm.apiref._directives import Line
 from manila_ssm.apiref._files import read_text
 from manila_ssm.apiref._operations import _simple_list
 from manila_ssm.apiref._parse import confining_root
-from manila_ssm.apiref._yaml import FastSafeLoader
+from manila_ssm.yamlio import FastSafeLoader
 from ssm_testing import require_shared
 
 # Every construct that runs a nested state machine, some inside others, and the

@@ -6,6 +6,7 @@ Debian 12's Python is 3.11.2, where the keyword is a TypeError.
 
 from __future__ import annotations
 
+import io
 import tarfile
 from pathlib import Path
 
@@ -20,3 +21,9 @@ def extract(tar: tarfile.TarFile, into: Path) -> None:
     safe = [member for member in tar.getmembers()
             if (member.isfile() or member.isdir()) and (root / member.name).resolve().is_relative_to(root)]
     tar.extractall(into, members=safe)  # noqa: S202 (members checked above)
+
+
+def unpack(archive: bytes, into: Path) -> None:
+    """A ``git archive`` (tar bytes) unpacked into ``into`` with :func:`extract`."""
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        extract(tar, Path(into))

@@ -22,7 +22,7 @@ from manila_ssm.apiref._context import Context
 from manila_ssm.apiref._directives import DirectiveData, Line, apiref_node
 from manila_ssm.apiref._samples import read_sample
 from manila_ssm.apiref._walk import RawOperation, Scoped
-from manila_ssm.apiref._yaml import FastSafeLoader
+from manila_ssm.yamlio import FastSafeLoader
 from manila_ssm.errors import Location
 from manila_ssm.model import Admonition, Operation, Parameter, Sample, StatusCode, VersionNote
 

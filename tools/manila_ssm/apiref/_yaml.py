@@ -15,13 +15,12 @@ import yaml
 
 from manila_ssm.apiref import rules
 from manila_ssm.errors import Finding, Location
+from manila_ssm.yamlio import FastSafeLoader
 
 Locate = Callable[[int | None], Location]
 """Maps a 1-based line of the file being read to a ``Location`` (relative path)."""
 
 
-# libyaml's parser when PyYAML was built with it (much faster), PyYAML's own otherwise.
-FastSafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(FastSafeLoader):  # type: ignore[misc,valid-type]

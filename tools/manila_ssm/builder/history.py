@@ -19,11 +19,9 @@ instead of writing it (exit 1 when stale).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import traceback
@@ -113,8 +111,7 @@ def build_revision(repo: Path, revision: Revision) -> Outcome:
 
     with tempfile.TemporaryDirectory(prefix="ssm-history-") as folder:
         archive = _git(repo, "archive", "--format=tar", revision.commit)
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tarsafe.extract(tar, Path(folder))
+        tarsafe.unpack(archive, Path(folder))
         try:
             built = build_source(Path(folder))
             invalid = validate_openapi(built.document, Location("openapi.json"))

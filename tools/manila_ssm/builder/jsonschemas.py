@@ -10,9 +10,10 @@ become ``$defs`` of the schema that uses them.
 
 from __future__ import annotations
 
-from manila_ssm.builder._plain import plain_copy
 from collections.abc import Iterator
 from typing import Any
+
+from manila_ssm.builder._plain import plain_copy
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _COMPONENT = "#/components/schemas/"

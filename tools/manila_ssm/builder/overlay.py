@@ -22,10 +22,9 @@ from jsonpath_ng import Fields, Index
 from jsonpath_ng.ext import parse as parse_jsonpath
 
 from manila_ssm.errors import Finding, Location, Severity, SpecError
+from manila_ssm.yamlio import FastSafeLoader
 
 RULE = "SSM-OVERLAY"
-# libyaml when PyYAML was built with it: the overlay is long.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DOCUMENT_FIELDS = {"overlay", "info", "extends", "actions"}
 _ACTION_FIELDS = {"target", "description", "update", "remove"}
 
@@ -72,7 +71,7 @@ def load_overlay(path: Path, display: str | None = None) -> Overlay:
     name = display or str(path)
     try:
         text = path.read_text(encoding="utf-8")
-        loader = _Loader(text)
+        loader = FastSafeLoader(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None

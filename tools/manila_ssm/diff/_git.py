@@ -6,9 +6,7 @@ repository (revisions are exported with ``git archive`` into a folder).
 
 from __future__ import annotations
 
-import io
 import subprocess
-import tarfile
 from pathlib import Path, PurePosixPath
 
 from manila_ssm import tarsafe
@@ -67,8 +65,7 @@ def export(cwd: Path, revision: str, dest: Path) -> None:
     archive = _git(cwd, "archive", "--format=tar", revision)
     if archive.returncode != 0:
         raise GitError(f"git archive {revision} failed: {archive.stderr.decode(errors='replace').strip()}")
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tarsafe.extract(tar, Path(dest))
+    tarsafe.unpack(archive.stdout, Path(dest))
 
 
 def merge_base(cwd: Path, revision: str, other: str = "HEAD") -> str:

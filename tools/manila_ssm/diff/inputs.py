@@ -9,10 +9,8 @@ by ``manila_ssm.apiref`` and built by ``manila_ssm.builder``, the same code as
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
-import tarfile
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -100,8 +98,7 @@ def _from_git(argument: str, cwd: Path, build_tree: TreeBuilder) -> Loaded:
     if archive.returncode != 0:
         raise UsageError(f"{argument}: git archive failed: {archive.stderr.decode(errors='replace').strip()}")
     with tempfile.TemporaryDirectory(prefix="ssm-diff-") as tmp:
-        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            tarsafe.extract(tar, Path(tmp))
+        tarsafe.unpack(archive.stdout, Path(tmp))
         return Loaded(argument, _from_path(Path(tmp) / inner, argument, build_tree))
 
 
