@@ -155,6 +155,9 @@ def test_beyond_the_queue_an_overloaded_target_sheds_load_with_a_manila_503() ->
             assert shed.json()["serviceUnavailable"]["code"] == 503
         finally:
             release.set()
+            # both held requests are answered once released (the queued one last): the queue is empty again
+            answers = [sock.recv(64) for sock in busy]
             for sock in busy:
                 sock.close()
+        assert all(answer.startswith(b"HTTP/1.1 200 ") for answer in answers), answers
         assert requests.get(f"{target.base_url}/", timeout=5).status_code == 300  # answering normally again
