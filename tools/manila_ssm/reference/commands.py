@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
+from manila_ssm import gcpause
 from manila_ssm.cli_support import EXIT_OK, CommandGroups, UsageError
 from manila_ssm.reference.config import TargetConfig
 from manila_ssm.reference.server import Limits, ReferenceTarget
@@ -54,6 +55,7 @@ def serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                          "pick another --port (0 for any free one)") from None
     except sqlite3.Error as error:
         raise UsageError(f"cannot use the database {config.database}: {error}; pass a writable --db path") from None
+    gcpause.settle()  # the served process lives on: no full collection walks start-up objects mid-request
     stopping = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
