@@ -256,3 +256,30 @@ def test_fuzz_tests_run_last_on_cases_generated_ahead(pytester: pytest.Pytester)
     outcomes = {r["id"]: r["outcome"] for r in report["requirements"] if "-FUZZ-" in r["id"] and "CHECK" not in r["id"]}
     assert outcomes and set(outcomes.values()) == {"pass"}, outcomes
     assert len(outcomes) == 8
+
+
+class _FreezeProbe:
+    """Reads the collector's frozen count while a conformance test runs."""
+
+    def __init__(self) -> None:
+        self.during: list[int] = []
+
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        import gc
+
+        self.during.append(gc.get_freeze_count())
+
+
+def test_the_session_exempts_start_up_objects_from_collection_and_hands_them_back(pytester: pytest.Pytester) -> None:
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    probe = _FreezeProbe()
+    result = pytester.runpytest_inprocess(
+        str(paths.conformance_dir()), "-p", "no:randomly", "--assert=plain", f"--ssm-openapi={FIXTURE_OPENAPI}",
+        f"--ssm-reports-dir={pytester.path / 'reports'}", "--ssm-requirements=SSM-CHECK-STATUS-200",
+        plugins=[probe],
+    )
+    assert result.parseoutcomes()["passed"] >= 1, result.stdout.str()[-1500:]
+    assert probe.during and all(count > 0 for count in probe.during)  # frozen while the tests ran
+    assert gc.get_freeze_count() == 0  # thawed once pytest closed, after its own last collections

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from manila_ssm import gcpause
 from manila_ssm.suite import catalogue as cat
 from manila_ssm.suite import contract as contracts
 from manila_ssm.suite import report_files, reports
@@ -60,6 +61,7 @@ class _State:
         self.written: list[Path] = []
         self.summary: reports.Summary | None = None
         self.prefetch: Prefetch | None = None
+        self.settled = False  # start-up objects are exempt from garbage collection (gcpause) until the end
         self.seed = secrets.randbits(32)  # not the global random module: other tests may seed it
 
 
@@ -81,6 +83,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "ssm_requirement(*ids): the catalogue requirements a conformance test checks")
     state = _State()
     config.stash[STATE] = state
+    # Registered before pytest's own plugins register theirs (they configure after us), so it runs after
+    # them: their closing garbage collections and the report writing still skip the frozen start-up objects.
+    config.add_cleanup(lambda: _thaw(state))
     config.pluginmanager.register(_Collector(state), "manila-ssm-collector")
 
 
@@ -195,10 +200,18 @@ def ssm_session(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
     except ConfigError as error:  # a setting only the target can refute (e.g. a version above its maximum)
         pytest.exit(f"manila-ssm: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
     state.session = session
+    gcpause.settle()  # imports, contract and target are up: full collections need not walk them again
+    state.settled = True
     try:
         yield session
     finally:
         session.close()
+
+
+def _thaw(state: _State) -> None:
+    if state.settled:
+        state.settled = False
+        gcpause.thaw()
 
 
 @pytest.fixture
