@@ -1,10 +1,15 @@
 """Time a full conformance run against the embedded reference target and split where the time goes.
 
-    python benchmarks/suite_overhead.py [--max-examples N] [--seed N] [--runs N] [--commands N]
+    python benchmarks/suite_overhead.py [--max-examples N] [--seed N] [--runs N] [--commands N] [--python PY]...
 
 First the whole command, as a user runs it: ``ssm-conformance run`` in a
 new process, its wall time against the goal (6 s on 2 cores) and its CPU
-(with the child that generates the fuzz cases). Then in-process runs, split:
+(with the child that generates the fuzz cases), by default with this
+interpreter's install; ``--python`` names another venv's interpreter, given
+twice the two alternate, paired. The install matters: from a checkout
+(``pip install -e``) Hypothesis reads the package's own modules for
+constants to draw (about 0.4 s of a run, parsing their source); installed
+as a wheel, as the README's ``pip install .`` does, it skips site-packages. Then in-process runs, split:
 the wall and CPU time of this process, the time the scenarios spent waiting
 on the target's asynchronous work (polling sleeps), the time spent inside
 HTTP calls, and the rest: the suite's own overhead (pytest, checks,
@@ -20,6 +25,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,13 +52,21 @@ def fresh_process_cpu(code: str) -> float:
 GOAL_S = 6.0
 
 
-def whole_command(max_examples: int, seed: int) -> tuple[float, float, float]:
+def install_kind(python: str) -> str:
+    """How ``python`` has the package: from a checkout (``pip install -e``) or as a wheel (``pip install .``)."""
+    where = subprocess.run([python, "-c", "import manila_ssm; print(manila_ssm.__file__)"], check=True,
+                           capture_output=True, text=True).stdout.strip()
+    kind = "wheel (site-packages)" if "/site-packages/" in where else "editable (a checkout)"
+    return f"{kind}: {Path(where).parent}"
+
+
+def whole_command(python: str, max_examples: int, seed: int) -> tuple[float, float, float]:
     """Wall and CPU seconds of ``ssm-conformance run`` in a new process, and the load average before it."""
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as directory:
         before = children_cpu()
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "manila_ssm.cli", "run", f"--reports-dir={directory}",
+        done = subprocess.run([python, "-m", "manila_ssm.cli", "run", f"--reports-dir={directory}",
                                f"--max-examples={max_examples}", f"--seed={seed}"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         wall = time.perf_counter() - started
@@ -84,20 +98,31 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=1, help="in-process runs, split by where the time goes")
     parser.add_argument("--commands", type=int, default=3, help="whole-command runs (ssm-conformance run)")
+    parser.add_argument("--python", action="append", default=[], metavar="PYTHON",
+                        help="the interpreter of a venv whose ssm-conformance the whole-command runs use (default: "
+                             "this one); given twice, the two alternate run by run, paired (e.g. a wheel install, "
+                             "as the README's `pip install .`, against this editable one)")
     args = parser.parse_args()
-    commands = [whole_command(args.max_examples, args.seed + i) for i in range(args.commands)]
+    pythons = args.python or [sys.executable]
+    commands = [(python, *whole_command(python, args.max_examples, args.seed + i))
+                for i in range(args.commands) for python in pythons]
     python_only = fresh_process_cpu("pass")
     imports = fresh_process_cpu("import manila_ssm.suite.plugin, manila_ssm.suite.fuzz, manila_ssm.reference")
     collect = fresh_process_cpu(
         "import pytest, manila_ssm.paths as p; raise SystemExit(pytest.main([str(p.conformance_dir()), "
-        "'--collect-only', '-q', '-p', 'no:randomly']))")
+        "'--collect-only', '-q', '-p', 'no:randomly', '--assert=plain']))")
     load = os.getloadavg()[0]
     results = [one_run(args.max_examples, args.seed) for _ in range(args.runs)]
     print()
-    for index, (wall, cpu, before) in enumerate(commands, 1):
-        print(f"ssm-conformance run #{index}: wall {wall:.2f} s (goal <= {GOAL_S:g} s: "
-              f"{'met' if wall <= GOAL_S else 'not met'}), CPU {cpu:.2f} s with the generating child; "
-              f"load average {before:.1f} on {os.cpu_count()} CPUs")
+    kinds = {python: install_kind(python) for python in pythons}
+    for python in pythons:
+        walls = [wall for (used, wall, _, _) in commands if used == python]
+        print(f"ssm-conformance run, {kinds[python]}")
+        for index, (wall, cpu, before) in enumerate(((w, c, b) for (u, w, c, b) in commands if u == python), 1):
+            print(f"  #{index}: wall {wall:.2f} s (goal <= {GOAL_S:g} s: "
+                  f"{'met' if wall <= GOAL_S else 'not met'}), CPU {cpu:.2f} s with the generating child; "
+                  f"load average {before:.1f} on {os.cpu_count()} CPUs")
+        print(f"  median wall {statistics.median(walls):.2f} s")
     print(f"in-process runs below started at a load average of {load:.1f}")
     print(f"fresh interpreter: {python_only:.2f} s CPU; + importing the plugin, schemathesis and the target: "
           f"{imports:.2f} s; pytest --collect-only of the suite: {collect:.2f} s CPU")
