@@ -18,7 +18,9 @@ Each latency phase runs ``--rounds`` times, interleaved with a control: the
 same load on a bare asyncio server that answers a fixed 200 at once (the
 floor: what the load generator and loopback cost alone, and how noisy the
 machine is at that moment). The goal is judged on the median p99 of the
-rounds. Every server process, like ``ssm-conformance serve``, exempts its
+rounds, and only when the floor's median p99 is at most half the goal:
+above that the machine (another guest on the host, say) adds the tail and
+the goal is reported undecided. Every server process, like ``ssm-conformance serve``, exempts its
 start-up objects from garbage collection (:mod:`manila_ssm.gcpause`), and
 so does this process before each phase.
 
@@ -384,6 +386,21 @@ def bench(server: str, rate: float, overload: float, seconds: float, rounds: int
             "threads": peaks[0], "rss": peaks[1], "errors": sum(flood.errors.values())}
 
 
+GOAL_P99_MS = 10.0
+# Above this, the floor (no server work at all) shows a machine too noisy to blame the server for its tail.
+QUIET_FLOOR_P99_MS = GOAL_P99_MS / 2
+
+
+def latency_verdict(p99: float, floor99: float) -> str:
+    """Met, not met, or undecided when the control shows the machine itself adds the tail."""
+    if p99 <= GOAL_P99_MS:
+        return "met"
+    if floor99 <= QUIET_FLOOR_P99_MS:
+        return "not met"
+    return (f"undecided (the floor alone has p99 {floor99:.2f} ms, above {QUIET_FLOOR_P99_MS:g} ms: the machine "
+            "is too noisy to judge the server; run again when it is quiet)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default="waitress", choices=(*SERVERS, "all"))
@@ -405,10 +422,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = {server: bench(server, args.rate, args.overload, args.seconds, args.rounds) for server in servers}
     if "waitress" in results:
         ok = results["waitress"]
-        print(f"goal: get_progress p99 <= 10 ms at {args.rate:g}/s (median of {args.rounds} rounds): "
-              f"{ok['p99']:.2f} ms ({'met' if ok['p99'] <= 10 else 'not met'}; the floor's p99 in the same "
-              f"rounds {ok['floor99']:.2f} ms); answering within 1 s after {args.overload:g}/s: "
-              f"{ok['recovered']:.2f} s ({'met' if ok['recovered'] <= 1 else 'not met'})")
+        print(f"goal: get_progress p99 <= {GOAL_P99_MS:g} ms at {args.rate:g}/s (median of {args.rounds} rounds): "
+              f"{ok['p99']:.2f} ms, {latency_verdict(ok['p99'], ok['floor99'])}; answering within 1 s after "
+              f"{args.overload:g}/s: {ok['recovered']:.2f} s ({'met' if ok['recovered'] <= 1 else 'not met'})")
     return 0
 
 
