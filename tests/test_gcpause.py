@@ -27,3 +27,17 @@ def test_settle_collects_garbage_first_then_freezes_the_survivors_and_thaw_undoe
     finally:
         gcpause.thaw()
     assert gc.get_freeze_count() == 0
+
+
+def test_settle_without_collecting_freezes_the_garbage_too_until_thawed() -> None:
+    garbage = _Node()
+    gone = weakref.ref(garbage)
+    del garbage
+    try:
+        gcpause.settle(collect=False)
+        gc.collect()
+        assert gone() is not None  # frozen with the rest: not collected yet
+    finally:
+        gcpause.thaw()
+    gc.collect()
+    assert gone() is None  # thawed: collected as usual

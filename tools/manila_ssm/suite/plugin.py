@@ -200,7 +200,8 @@ def ssm_session(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
     except ConfigError as error:  # a setting only the target can refute (e.g. a version above its maximum)
         pytest.exit(f"manila-ssm: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
     state.session = session
-    gcpause.settle()  # imports, contract and target are up: full collections need not walk them again
+    # imports, contract and target are up: full collections need not walk them again (thawed at the end)
+    gcpause.settle(collect=False)
     state.settled = True
     try:
         yield session
