@@ -6,9 +6,10 @@ all of them, which on this project's processes took 77-112 ms each: pauses
 that land on whichever request or test is running. Start-up objects live as
 long as the process, so once start-up is done they are moved to the
 permanent generation (:func:`gc.freeze`) and later collections walk only
-what was made since. Nothing is leaked: garbage is collected first, and
-:func:`thaw` hands the frozen objects back for a process that goes on to
-other work (pytest sessions run one after another in one interpreter).
+what was made since. Nothing is leaked: garbage is collected first (or,
+for a process that thaws, after the thaw), and :func:`thaw` hands the
+frozen objects back for a process that goes on to other work (pytest
+sessions run one after another in one interpreter).
 """
 
 from __future__ import annotations
