@@ -54,8 +54,15 @@ GOAL_S = 6.0
 
 def install_kind(python: str) -> str:
     """How ``python`` has the package: from a checkout (``pip install -e``) or as a wheel (``pip install .``)."""
-    where = subprocess.run([python, "-c", "import manila_ssm; print(manila_ssm.__file__)"], check=True,
-                           capture_output=True, text=True).stdout.strip()
+    try:
+        done = subprocess.run([python, "-c", "import manila_ssm; print(manila_ssm.__file__)"],
+                              capture_output=True, text=True)
+    except OSError as error:
+        raise SystemExit(f"--python {python}: cannot run it ({error.strerror}); name a venv's bin/python") from None
+    if done.returncode != 0:
+        raise SystemExit(f"--python {python}: it cannot import manila_ssm; install the project into that venv "
+                         "(pip install . for a wheel, pip install -e . for a checkout)")
+    where = done.stdout.strip()
     kind = "wheel (site-packages)" if "/site-packages/" in where else "editable (a checkout)"
     return f"{kind}: {Path(where).parent}"
 
@@ -103,7 +110,12 @@ def main() -> int:
                              "this one); given twice, the two alternate run by run, paired (e.g. a wheel install, "
                              "as the README's `pip install .`, against this editable one)")
     args = parser.parse_args()
+    for flag, value, least in (("--max-examples", args.max_examples, 1), ("--runs", args.runs, 0),
+                               ("--commands", args.commands, 1)):
+        if value < least:
+            parser.error(f"{flag} {value} must be at least {least}")
     pythons = args.python or [sys.executable]
+    kinds = {python: install_kind(python) for python in pythons}  # before the runs: a wrong --python fails fast
     commands = [(python, *whole_command(python, args.max_examples, args.seed + i))
                 for i in range(args.commands) for python in pythons]
     python_only = fresh_process_cpu("pass")
@@ -114,7 +126,6 @@ def main() -> int:
     load = os.getloadavg()[0]
     results = [one_run(args.max_examples, args.seed) for _ in range(args.runs)]
     print()
-    kinds = {python: install_kind(python) for python in pythons}
     for python in pythons:
         walls = [wall for (used, wall, _, _) in commands if used == python]
         print(f"ssm-conformance run, {kinds[python]}")

@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import math
 import os
 import re
 import statistics
@@ -393,6 +394,8 @@ QUIET_FLOOR_P99_MS = GOAL_P99_MS / 2
 
 def latency_verdict(p99: float, floor99: float) -> str:
     """Met, not met, or undecided when the control shows the machine itself adds the tail."""
+    if math.isnan(p99):
+        return "not met (no request was answered in time)"
     if p99 <= GOAL_P99_MS:
         return "met"
     if floor99 <= QUIET_FLOOR_P99_MS:
@@ -412,6 +415,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--child", choices=(*SERVERS, "floor"), help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    for flag, value in (("--rate", args.rate), ("--overload", args.overload), ("--seconds", args.seconds),
+                        ("--rounds", args.rounds)):
+        if not value > 0:  # also refuses nan
+            parser.error(f"{flag} {value:g} must be above 0")
     if args.child:
         serve_child(args.child, Path(args.workdir))
         return 0

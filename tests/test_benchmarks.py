@@ -19,6 +19,7 @@ import target_load  # noqa: E402  (a script folder, not a package)
     (16.0, 3.0, "not met"),      # a quiet floor: the tail is the server's
     (16.0, 5.0, "not met"),      # the floor at the limit still counts as quiet
     (16.0, 15.8, "undecided"),   # the floor alone is as slow: nothing to say about the server
+    (float("nan"), 3.0, "not met"),  # nothing answered in time
 ])
 def test_latency_verdict(p99: float, floor99: float, verdict: str) -> None:
     assert target_load.latency_verdict(p99, floor99).startswith(verdict)
@@ -36,3 +37,16 @@ def test_a_short_load_run_prints_every_figure() -> None:
                  "median of 1 rounds", "get_progress at 100/s", "goal: get_progress p99 <= 10 ms"):
         assert line in out, out
     assert "errors 0" in out.split("get_progress at 50/s", 1)[1].splitlines()[0]
+
+
+@pytest.mark.parametrize(("script", "flags", "message"), [
+    ("target_load.py", ["--rounds", "0"], "--rounds 0 must be above 0"),
+    ("target_load.py", ["--seconds", "nan"], "--seconds nan must be above 0"),
+    ("suite_overhead.py", ["--commands", "0"], "--commands 0 must be at least 1"),
+    ("suite_overhead.py", ["--python", "/nonexistent/python"], "--python /nonexistent/python: cannot run it"),
+])
+def test_bad_flags_are_usage_errors_without_a_traceback(script: str, flags: list[str], message: str) -> None:
+    done = subprocess.run([sys.executable, str(BENCHMARKS / script), *flags], capture_output=True, text=True,
+                          timeout=60, cwd=BENCHMARKS)
+    assert done.returncode != 0
+    assert message in done.stderr and "Traceback" not in done.stderr, done.stderr
