@@ -127,13 +127,13 @@ def main() -> int:
     results = [one_run(args.max_examples, args.seed) for _ in range(args.runs)]
     print()
     for python in pythons:
-        walls = [wall for (used, wall, _, _) in commands if used == python]
+        runs = [(wall, cpu, before) for (used, wall, cpu, before) in commands if used == python]
         print(f"ssm-conformance run, {kinds[python]}")
-        for index, (wall, cpu, before) in enumerate(((w, c, b) for (u, w, c, b) in commands if u == python), 1):
+        for index, (wall, cpu, before) in enumerate(runs, 1):
             print(f"  #{index}: wall {wall:.2f} s (goal <= {GOAL_S:g} s: "
                   f"{'met' if wall <= GOAL_S else 'not met'}), CPU {cpu:.2f} s with the generating child; "
                   f"load average {before:.1f} on {os.cpu_count()} CPUs")
-        print(f"  median wall {statistics.median(walls):.2f} s")
+        print(f"  median wall {statistics.median(wall for wall, _, _ in runs):.2f} s")
     print(f"in-process runs below started at a load average of {load:.1f}")
     print(f"fresh interpreter: {python_only:.2f} s CPU; + importing the plugin, schemathesis and the target: "
           f"{imports:.2f} s; pytest --collect-only of the suite: {collect:.2f} s CPU")

@@ -290,14 +290,15 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def describe(name: str, phase: Phase) -> str:
+def describe(name: str, phase: Phase, *, server_cpu: bool = True) -> str:
+    """One phase's line; ``server_cpu=False`` for the floor, which the measured server does not answer."""
     p50, p99 = percentile(phase.latencies, 0.5) * 1000, percentile(phase.latencies, 0.99) * 1000
     errors = sum(phase.errors.values())
     detail = ", ".join(f"{k} {v}" for k, v in sorted(phase.errors.items()))
     per_request = phase.cpu / max(1, len(phase.latencies)) * 1000
+    cpu = f"server CPU {per_request:5.2f} ms/answer" if server_cpu else " " * 29
     return (f"  {name:<30} n={phase.sent:<5} p50 {p50:7.2f} ms  p99 {p99:8.2f} ms  "
-            f"server CPU {per_request:5.2f} ms/answer  steal {phase.steal:4.0%}  errors {errors}"
-            + (f" ({detail})" if detail else ""))
+            f"{cpu}  steal {phase.steal:4.0%}  errors {errors}" + (f" ({detail})" if detail else ""))
 
 
 def sample_while(process: subprocess.Popen[str], stop: threading.Event, peaks: list[int]) -> None:
@@ -355,7 +356,7 @@ def bench(server: str, rate: float, overload: float, seconds: float, rounds: int
                 baselines.append(phase(url, "/v2/", b"", rate))
                 measured.append(phase(url, path, progress, rate))
                 print(f" round {index}")
-                print(describe(f"floor at {rate:g}/s (control)", floors[-1]).replace("server CPU", "target CPU"))
+                print(describe(f"floor at {rate:g}/s (control)", floors[-1], server_cpu=False))
                 print(describe(f"GET /v2/ at {rate:g}/s (baseline)", baselines[-1]))
                 print(describe(f"get_progress at {rate:g}/s", measured[-1]))
             stop, peaks = threading.Event(), [0, 0]
@@ -370,16 +371,13 @@ def bench(server: str, rate: float, overload: float, seconds: float, rounds: int
             stop_process(process)
             stop_process(floor_process)
 
-    def median_p99(phases: list[Phase]) -> float:
-        return statistics.median(percentile(phase.latencies, 0.99) for phase in phases) * 1000
+    def median_ms(phases: list[Phase], fraction: float) -> float:
+        return statistics.median(percentile(phase.latencies, fraction) for phase in phases) * 1000
 
-    def median_p50(phases: list[Phase]) -> float:
-        return statistics.median(percentile(phase.latencies, 0.5) for phase in phases) * 1000
-
-    p99, base99, floor99 = median_p99(measured), median_p99(baselines), median_p99(floors)
-    print(f" median of {rounds} rounds: get_progress p50 {median_p50(measured):.2f} ms, p99 {p99:.2f} ms; "
-          f"GET /v2/ p99 {base99:.2f} ms (ratio p50 {median_p50(measured) / median_p50(baselines):.2f}x, "
-          f"p99 {p99 / base99:.2f}x); floor p99 {floor99:.2f} ms")
+    p50, base50 = median_ms(measured, 0.5), median_ms(baselines, 0.5)
+    p99, base99, floor99 = median_ms(measured, 0.99), median_ms(baselines, 0.99), median_ms(floors, 0.99)
+    print(f" median of {rounds} rounds: get_progress p50 {p50:.2f} ms, p99 {p99:.2f} ms; GET /v2/ p99 "
+          f"{base99:.2f} ms (ratio p50 {p50 / base50:.2f}x, p99 {p99 / base99:.2f}x); floor p99 {floor99:.2f} ms")
     print(describe(f"get_progress at {overload:g}/s", flood))
     print(f"  under {overload:g}/s: peak {peaks[0]} threads, {peaks[1]} MB; answering normally "
           f"{recovered:.2f} s after the load stopped; then {after[0]} threads, {after[1]} MB")

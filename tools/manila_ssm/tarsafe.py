@@ -26,4 +26,4 @@ def extract(tar: tarfile.TarFile, into: Path) -> None:
 def unpack(archive: bytes, into: Path) -> None:
     """A ``git archive`` (tar bytes) unpacked into ``into`` with :func:`extract`."""
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        extract(tar, Path(into))
+        extract(tar, into)
