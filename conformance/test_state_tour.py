@@ -44,6 +44,7 @@ STARTS = 3  # starts tried to find the server in a state before the driver runs
 
 
 @pytest.mark.ssm_requirement(*REQUIREMENTS)
+@pytest.mark.ssm_lane("stateful", server="stateful")
 def test_every_state_on_a_real_target(ssm) -> None:
     pool = ssm.session.pool
     if pool.fixture_api and not pool.explicit:

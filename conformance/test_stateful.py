@@ -41,12 +41,15 @@ MODEL_REQUIREMENTS = (
 # Only in the effective contract (the documented page names other task states): declared apart, so that
 # the tests above still run under --ssm-contract documented.
 PROGRESS_REQUIREMENTS = (TASK_REQUIREMENT, DEST_REQUIREMENT, VALUE_REQUIREMENT)
+# On a real target, move_on lets the back end work: up to this long per step, looking this often.
+MOVE_ON_SECONDS, MOVE_ON_POLL = 2.0, 0.25
 NO_SERVER = ("the stateful test needs share servers it may migrate back and forth: name them under a "
              '"stateful" key of --ssm-servers-file (e.g. {"stateful": [{"share_server_id": "..."}]}), '
              "or run against the reference target")
 
 
 @pytest.mark.ssm_requirement(REQUIREMENT, *MODEL_REQUIREMENTS)
+@pytest.mark.ssm_lane("stateful", server="stateful")  # after the state tour, on the server it leaves behind
 def test_random_action_sequences(ssm) -> None:
     pool = ssm.session.pool
     fixture = pool.fixture_api and not pool.explicit
@@ -87,10 +90,12 @@ def test_random_action_sequences(ssm) -> None:
                 self.destination = exchange.json.get("destination_share_server_id") or self.destination
             return exchange
 
-        def look(self) -> None:
+        def look(self) -> str:
+            """The server's view (status/task_state), held to the model."""
             before = len(sink.deferred)
-            ssm.server_view(self.server)
+            view = ssm.server_view(self.server)
             fail_on_divergence(before)
+            return status_of(view)
 
         @rule(flags=st.sampled_from(["default", "nondisruptive"]))
         def check(self, flags: str) -> None:
@@ -129,11 +134,24 @@ def test_random_action_sequences(ssm) -> None:
             if fixture:
                 ssm.admin.request("POST", f"{ssm.admin.endpoint.root}{FIXTURE_PREFIX}/share-servers/"
                                           f"{self.server}/advance", json_body={"steps": steps}, version=None)
+                self.look()
             else:
-                pause = min(2.0 * steps, max(0.0, deadline - time.monotonic()))
+                self.let_the_back_end_work(steps)
+
+        def let_the_back_end_work(self, steps: int) -> None:
+            """Up to ``steps`` changes of the server's view, 2 s each at most; none to wait for in a state
+            the model says only a request leaves. Every look is judged, as any other."""
+            until = min(time.monotonic() + MOVE_ON_SECONDS * steps, deadline)
+            last, changes = self.look(), 0
+            while changes < steps and ssm.tracker.moves_by_itself(self.server):
+                pause = min(MOVE_ON_POLL, until - time.monotonic())
+                if pause <= 0:
+                    break
                 time.sleep(pause)
-                ssm.session.clock.waited += pause
-            self.look()
+                ssm.session.clock.add(waited=pause)
+                seen = self.look()
+                changes += seen != last
+                last = seen
 
         def teardown(self) -> None:
             if not fixture:
@@ -320,6 +338,7 @@ def test_every_state_answers_as_modelled(ssm) -> None:
 
 
 @pytest.mark.ssm_requirement(*PROGRESS_REQUIREMENTS)
+@pytest.mark.ssm_lane("progress")
 def test_progress_answers_follow_the_state(ssm) -> None:
     """Every progress answer of a migration, from start through phase 1 to a cancel, held to the model's rows."""
     source = ssm.session.pool.reusable("the progress-by-state scenario")

@@ -30,6 +30,7 @@ def test_idle_server_refuses_complete_cancel_and_progress(ssm) -> None:
     "SSM-LIFECYCLE-PHASE1-DONE", "SSM-PROGRESS-RANGE", "SSM-PROGRESS-MONOTONIC", "SSM-TASK-STATE-VALUES",
     "SSM-DEST-ID-STABLE", "SSM-CANCEL-OUTCOME",
 )
+@pytest.mark.ssm_lane("cancel")
 def test_cancelled_migration_restores_the_source(ssm) -> None:
     source = ssm.session.pool.reusable("the cancel scenario")
     migration = Migration(ssm, source, ssm.destination(source))
@@ -58,6 +59,7 @@ def test_cancelled_migration_restores_the_source(ssm) -> None:
     "SSM-PROGRESS-RANGE", "SSM-PROGRESS-MONOTONIC", "SSM-TASK-STATE-VALUES", "SSM-DEST-ID-STABLE",
     "SSM-COMPLETE-OUTCOME", "SSM-PROGRESS-AFTER-SUCCESS", "SSM-FAULT-SHAPE",
 )
+@pytest.mark.ssm_lane("lifecycle")
 def test_full_migration_lifecycle(ssm) -> None:
     source = ssm.session.pool.fresh("the full migration scenario")
     host = ssm.destination(source)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import json as jsonlib
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -63,6 +64,7 @@ class Breaker:
         self.patience = patience
         self._timeouts: dict[str, int] = {}
         self._stopped: dict[str, str] = {}
+        self._lock = threading.Lock()  # lanes (suite/lanes.py) send from several threads
 
     def check(self, operation: str) -> None:
         """Raise :class:`TargetStoppedAnswering` when ``operation`` is no longer sent."""
@@ -70,17 +72,18 @@ class Breaker:
             raise TargetStoppedAnswering(self._stopped[operation])
 
     def record(self, operation: str, exchange: Exchange, timed_out: bool, patience: int | None = None) -> None:
-        if not timed_out:
-            self._timeouts.pop(operation, None)
-            return
-        count = self._timeouts.get(operation, 0) + 1
-        self._timeouts[operation] = count
-        if count >= (patience or self.patience):
-            times = "once" if count == 1 else f"{count} times in a row"
-            self._stopped[operation] = (
-                f"the target stopped answering {operation}: {exchange.error} ({times}; last "
-                f"{exchange.method} {exchange.url}); its remaining requests are not sent")
-            self.check(operation)
+        with self._lock:
+            if not timed_out:
+                self._timeouts.pop(operation, None)
+                return
+            count = self._timeouts.get(operation, 0) + 1
+            self._timeouts[operation] = count
+            if count >= (patience or self.patience):
+                times = "once" if count == 1 else f"{count} times in a row"
+                self._stopped[operation] = (
+                    f"the target stopped answering {operation}: {exchange.error} ({times}; last "
+                    f"{exchange.method} {exchange.url}); its remaining requests are not sent")
+        self.check(operation)
 
 
 def operation_of(method: str, url: str, data: bytes | None) -> str:
@@ -106,6 +109,12 @@ class TransportStats:
 
     requests: int = 0
     seconds: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, seconds: float) -> None:
+        with self._lock:
+            self.requests += 1
+            self.seconds += seconds
 
 
 class Redactor:
@@ -181,10 +190,30 @@ class ManilaClient:
         self.token = token
         self.timeout = timeout
         self.redactor = redactor
-        self._session = session or _session_for(endpoint.root)
+        self._given = session
+        self._local = threading.local()
+        self._opened: list[requests.Session] = []
+        self._opened_lock = threading.Lock()
+
+    @property
+    def _session(self) -> requests.Session:
+        """The given session, else one per thread: lanes (``suite/lanes.py``) send side by side."""
+        if self._given is not None:
+            return self._given
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = _session_for(self.endpoint.root)
+            with self._opened_lock:
+                self._opened.append(session)
+        return session
 
     def close(self) -> None:
-        self._session.close()
+        if self._given is not None:
+            self._given.close()
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        for session in opened:
+            session.close()
 
     def headers(self, version: str | None, experimental: bool | str | None) -> dict[str, str]:
         headers = {"Accept": "application/json"}
@@ -263,8 +292,7 @@ class ManilaClient:
         try:
             exchange = self._send(method, url, headers, data, started, on_response, timed_out)
         finally:
-            self.stats.requests += 1
-            self.stats.seconds += time.monotonic() - started
+            self.stats.add(time.monotonic() - started)
         self.breaker.record(operation, exchange, bool(timed_out), patience)
         return exchange
 

@@ -59,6 +59,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("seed", "seed for generated data; printed so a run can be repeated"),
     Option("requirements", "comma-separated requirement ids: run only the tests that check them"),
     Option("reports_dir", "where the JSON and Markdown reports go", "reports"),
+    Option("lanes", "auto: on a real target the scenarios that wait on its workers run side by side, each on "
+                    "servers of its own (when enough are named); off: one after another", "auto"),
 )
 
 
@@ -89,6 +91,7 @@ class SuiteConfig:
     seed: int | None = None
     requirements: tuple[str, ...] = ()
     reports_dir: str = "reports"
+    lanes: str = "auto"
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -128,6 +131,12 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise ValueError("must be a positive integer")
     return value
+
+
+def _lanes(text: str) -> str:
+    if text not in ("auto", "off"):
+        raise ValueError("must be auto or off")
+    return text
 
 
 def _contract(text: str) -> str:
@@ -174,6 +183,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "server_ids": _csv,
     "requirements": _csv,
     "contract": _contract,
+    "lanes": _lanes,
     "request_timeout": _positive_float,
     "wait_timeout": _positive_float,
     "max_examples": _positive_int,

@@ -19,7 +19,7 @@ import pytest
 from manila_ssm import gcpause
 from manila_ssm.suite import catalogue as cat
 from manila_ssm.suite import contract as contracts
-from manila_ssm.suite import report_files, reports
+from manila_ssm.suite import lanes, report_files, reports
 from manila_ssm.suite.checks import Verifier
 from manila_ssm.suite.config import OPTIONS, ConfigError, SuiteConfig, check_writable, resolve
 from manila_ssm.suite.fixtures import Conformance
@@ -61,6 +61,9 @@ class _State:
         self.written: list[Path] = []
         self.summary: reports.Summary | None = None
         self.prefetch: Prefetch | None = None
+        self.lane_items: list[pytest.Item] = []  # marked ssm_lane, moved last (suite/lanes.py)
+        self.lanes: lanes.Lanes | None = None  # started with the session when they may run side by side
+        self.lanes_blocked: str | None = None
         self.settled = False  # start-up objects are exempt from garbage collection (gcpause) until the end
         self.seed = secrets.randbits(32)  # not the global random module: other tests may seed it
 
@@ -81,6 +84,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     # A marker name of our own, so a project with its own ``requirement`` marker never wakes the plugin.
     config.addinivalue_line("markers", "ssm_requirement(*ids): the catalogue requirements a conformance test checks")
+    config.addinivalue_line("markers", f"{lanes.MARKER}(name, server='pool'|'stateful'): on a real target this test "
+                                       "runs in a background lane while the others run (suite/lanes.py)")
     state = _State()
     config.stash[STATE] = state
     # Registered before pytest's own plugins register theirs (they configure after us), so it runs after
@@ -157,6 +162,23 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
     _prefetch_fuzz(config, state, items)
+    _lanes_last(config, state, items)
+
+
+def _lanes_last(config: pytest.Config, state: _State, items: list[pytest.Item]) -> None:
+    """Move the lane tests last, where the main thread waits for them (``suite/lanes.py``).
+
+    Only where lanes may run: a target given by URL (the embedded one has the
+    fixture API), outside pytest-xdist workers, and not with ``--ssm-lanes off``.
+    A test pytest will skip at setup stays where it is and runs in no lane.
+    """
+    assert state.config is not None
+    if state.config.embedded or state.config.lanes == "off" or hasattr(config, "workerinput"):
+        return
+    marked = [item for item in items if lanes.lane_of(item) is not None and not item.get_closest_marker("skip")]
+    if marked:
+        items[:] = [item for item in items if item not in marked] + marked
+        state.lane_items = marked
 
 
 def fuzz_job(item: pytest.Item) -> tuple[str, str] | None:
@@ -200,6 +222,7 @@ def ssm_session(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
     except ConfigError as error:  # a setting only the target can refute (e.g. a version above its maximum)
         pytest.exit(f"manila-ssm: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
     state.session = session
+    _start_lanes(state, session)
     # imports, contract and target are up: full collections need not walk them again (thawed at the end)
     gcpause.settle(collect=False)
     state.settled = True
@@ -207,6 +230,27 @@ def ssm_session(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
         yield session
     finally:
         session.close()
+
+
+def _start_lanes(state: _State, session: SuiteSession) -> None:
+    """Start the lane tests in their threads, each with its own sink, when they may run side by side."""
+    if not state.lane_items:
+        return
+    marks = [lanes.lane_of(item) for item in state.lane_items]
+    state.lanes_blocked = lanes.blocked([m for m in marks if m is not None], session.pool, session.config.lanes)
+    if state.lanes_blocked is not None:
+        return
+    session.pool.idle()  # chosen first, so that no lane takes it
+    runs = []
+    for item, mark in zip(state.lane_items, marks):
+        assert mark is not None
+        sink = RecordSink(item.nodeid)
+        item.stash[ITEM_SINK] = sink
+        runs.append(lanes.LaneRun(item, mark.name, Conformance(session, Verifier(session.catalogue, session.contract,
+                                                                                sink))))
+    _ = runs[0].conformance.tracker  # made once, before any thread asks for it
+    state.lanes = lanes.Lanes(runs)
+    state.lanes.start()
 
 
 def _thaw(state: _State) -> None:
@@ -218,10 +262,28 @@ def _thaw(state: _State) -> None:
 @pytest.fixture
 def ssm(request: pytest.FixtureRequest, ssm_session: SuiteSession) -> Conformance:
     """What a conformance test uses: clients, contract, servers, and the verifier that records verdicts."""
+    state = request.config.stash[STATE]
+    run = state.lanes.run_of(request.node) if state.lanes is not None else None
+    if run is not None:  # started in its lane with the session; pytest_pyfunc_call waits for it
+        return run.conformance
     sink = RecordSink(request.node.nodeid)
     request.node.stash[ITEM_SINK] = sink
-    prefetch = request.config.stash[STATE].prefetch
+    prefetch = state.prefetch
     return Conformance(ssm_session, Verifier(ssm_session.catalogue, ssm_session.contract, sink), prefetch=prefetch)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """A lane test ran in its lane: wait for it here and end as it ended."""
+    state = pyfuncitem.config.stash.get(STATE, None)
+    run = state.lanes.run_of(pyfuncitem) if state is not None and state.lanes is not None else None
+    if run is None:
+        return None
+    assert state is not None and state.lanes is not None
+    state.lanes.wait(run, state.session.progress if state.session else None)
+    if run.error is not None:
+        raise run.error
+    return True
 
 
 @pytest.hookimpl(wrapper=True)
@@ -334,6 +396,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for line in reports.terminal_lines(state.summary):
         write(line)
     write(f"Using --ssm-seed={state.config.seed}; reproduce with: {reproduce_command(config, state.config.seed)}")
+    if state.lanes is not None:
+        write(lanes.summary(state.lanes))
+    elif state.lane_items and state.lanes_blocked:
+        write(f"lanes: the {len(state.lane_items)} lane tests ran one after another: {state.lanes_blocked}")
     for path in state.written:
         write(f"report: {path}")
     write(reports.verdict_line(state.summary))

@@ -9,6 +9,7 @@ is refused with :class:`UnsafeServer` before a request leaves the suite.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,8 @@ class ServerPool:
     stateful: tuple[str, ...] = ()
     # What the suite last observed of each server (suite/statejudge.py), made on first use.
     tracker: Any = None
+    # Lanes (suite/lanes.py) take servers from several threads.
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def allowed(self, server_id: str) -> bool:
         return server_id in self.explicit or server_id in self.created
@@ -53,12 +56,13 @@ class ServerPool:
         Only when the target's own view of it names ``source`` as its source: a
         destination id read from an answer is never trusted by itself.
         """
-        if self.allowed(destination):
+        with self._lock:
+            if self.allowed(destination):
+                return True
+            if not self.allowed(source) or view is None or view.get("source_share_server_id") != source:
+                return False
+            self.created.append(destination)
             return True
-        if not self.allowed(source) or view is None or view.get("source_share_server_id") != source:
-            return False
-        self.created.append(destination)
-        return True
 
     def guard(self, server_id: str) -> None:
         if not self.allowed(server_id):
@@ -86,39 +90,42 @@ class ServerPool:
 
     def idle(self) -> str:
         """A server left idle for negative and fuzz tests (never migrated for good)."""
-        if self._idle is None:
-            if self.explicit:
-                self._idle = self.explicit[-1]
-            elif self.fixture_api:
-                self._idle = self.create()
-            else:
-                pytest.skip(self._cannot_provision("an idle share server"))
-        return self._idle
+        with self._lock:
+            if self._idle is None:
+                if self.explicit:
+                    self._idle = self.explicit[-1]
+                elif self.fixture_api:
+                    self._idle = self.create()
+                else:
+                    pytest.skip(self._cannot_provision("an idle share server"))
+            return self._idle
 
     def fresh(self, purpose: str) -> str:
         """A server this scenario may migrate away (and so use up)."""
-        if self.fixture_api and not self.explicit:
-            return self.create()
-        for server_id in self.explicit:
-            if server_id in self.consumed or server_id in self.lent or server_id in self.stateful:
-                continue
-            if server_id != self._idle or len(self.explicit) == 1:
-                self.consumed.add(server_id)
-                return server_id
-        pytest.skip(self._cannot_provision(purpose))
+        with self._lock:
+            if self.fixture_api and not self.explicit:
+                return self.create()
+            for server_id in self.explicit:
+                if server_id in self.consumed or server_id in self.lent or server_id in self.stateful:
+                    continue
+                if server_id != self._idle or len(self.explicit) == 1:
+                    self.consumed.add(server_id)
+                    return server_id
+            pytest.skip(self._cannot_provision(purpose))
 
     def reusable(self, purpose: str) -> str:
         """A server for a scenario that leaves it active again (cancel)."""
-        if self.fixture_api and not self.explicit:
-            return self.create()
-        candidates = [s for s in self.explicit if s not in self.consumed and s not in self.lent
-                      and s not in self.stateful]
-        if not candidates:
-            pytest.skip(self._cannot_provision(purpose))
-        others = [s for s in candidates if s != self._idle and s != self.explicit[-1]]
-        chosen = (others or candidates)[0]
-        self.lent.add(chosen)
-        return chosen
+        with self._lock:
+            if self.fixture_api and not self.explicit:
+                return self.create()
+            candidates = [s for s in self.explicit if s not in self.consumed and s not in self.lent
+                          and s not in self.stateful]
+            if not candidates:
+                pytest.skip(self._cannot_provision(purpose))
+            others = [s for s in candidates if s != self._idle and s != self.explicit[-1]]
+            chosen = (others or candidates)[0]
+            self.lent.add(chosen)
+            return chosen
 
 
 def backend_of(host: str) -> str:

@@ -52,7 +52,9 @@ class SuiteSession:
     _previous_sigterm: Any = None
 
     def poller(self, timeout: float | None = None) -> Poller:
-        return Poller(timeout or self.config.wait_timeout, self.clock, self.progress)
+        """A bounded wait; only the main thread's waits show on the progress line (lanes wait quietly)."""
+        main = threading.current_thread() is threading.main_thread()
+        return Poller(timeout or self.config.wait_timeout, self.clock, self.progress if main else None)
 
     def close(self) -> None:
         if self._previous_sigterm is not None:

@@ -17,6 +17,7 @@ and a deleted source whose destination is active is judged as migrated.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -113,6 +114,8 @@ class Tracker:
     held: set[str] = field(default_factory=set)
     # A destination -> its source, while that migration is theirs (until either accepts a new start).
     pairs: dict[str, str] = field(default_factory=dict)
+    # Lanes (suite/lanes.py) judge answers about their own servers from several threads.
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     @cached_property
     def _rank(self) -> dict[str, int]:
@@ -123,7 +126,8 @@ class Tracker:
         return server in self.beliefs
 
     def assume(self, server: str, states: Iterable[str]) -> None:
-        self.beliefs[server] = Belief.of(states)
+        with self._lock:
+            self.beliefs[server] = Belief.of(states)
 
     def requirement(self, action: str, name: str) -> str:
         if name == "status":
@@ -134,6 +138,21 @@ class Tracker:
 
     def observe(self, server: str, view: Mapping[str, Any] | None) -> Divergence | None:
         """A GET of the server: narrow its belief to the states that view fits."""
+        with self._lock:
+            return self._observe(server, view)
+
+    def moves_by_itself(self, server: str) -> bool:
+        """Whether a state the server may be in is left without a request (the back end's own work).
+
+        Unknown servers may: nothing is known of them.
+        """
+        with self._lock:
+            belief = self.beliefs.get(server)
+            if belief is None:
+                return True
+            return any(follow.after is None for state in belief.states() for follow in self.model[state].follows)
+
+    def _observe(self, server: str, view: Mapping[str, Any] | None) -> Divergence | None:
         fits = set(self.model.states_for(view))
         fresh = set(self.model.states_for(view, races=False))  # a race's states need their way in
         belief = self.beliefs.get(server)
@@ -199,6 +218,10 @@ class Tracker:
         The belief takes the answer's effect; after a divergence it restarts from
         every state that allows the answer, so that one defect is reported once.
         """
+        with self._lock:
+            return self._judge(server, action, status, body)
+
+    def _judge(self, server: str, action: str, status: int | None, body: Any) -> tuple[Divergence | None, tuple[str, ...]]:
         belief = self.beliefs.get(server)
         if belief is None or status is None:
             return None, ()

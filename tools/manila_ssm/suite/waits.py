@@ -9,6 +9,7 @@ from the waits the target imposes.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,10 +22,20 @@ Progress = Callable[[str], None]
 
 @dataclass(slots=True)
 class WaitClock:
-    """Totals of time spent waiting on the target, shared by one session."""
+    """Totals of time spent waiting on the target, shared by one session.
+
+    Scenarios in lanes (``suite/lanes.py``) wait side by side, so ``waited``
+    sums their waits and may exceed the run's wall time.
+    """
 
     waited: float = 0.0
     polls: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, waited: float = 0.0, polls: int = 0) -> None:
+        with self._lock:
+            self.waited += waited
+            self.polls += polls
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +67,7 @@ class Poller:
         note = ""
         while True:
             polls += 1
-            self.clock.polls += 1
+            self.clock.add(polls=1)
             value, note = probe()
             elapsed = time.monotonic() - started
             if self.progress is not None:
@@ -68,5 +79,5 @@ class Poller:
             remaining = max(0.0, deadline - time.monotonic())
             pause = min(interval, remaining)
             time.sleep(pause)
-            self.clock.waited += pause
+            self.clock.add(waited=pause)
             interval = min(interval * self.factor, self.max_interval)

@@ -1,0 +1,184 @@
+"""Lanes (``suite/lanes.py``): the waiting scenarios run side by side on a real target, and nothing else changes.
+
+The reference target stands in for a real one, as in ``test_state_tour_real.py``:
+its servers are named in a servers file (which turns its fixture API off for
+the suite) and its worker moves every migration on by itself, slowed down.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from suite.variants import ADMIN, BROKEN, MEMBER, PROJECT, RELEASE, Variant
+
+from manila_ssm import paths
+from manila_ssm.suite import lanes
+from manila_ssm.suite.servers import FIXTURE_PREFIX, ServerPool
+
+ROLES = (("stateful", "ref@gamma"), ("migrate", "ref@alpha"), ("cancel", "ref@gamma"), ("spare", "ref@beta"),
+         ("idle", "ref@alpha"))
+
+
+def _slow_worker() -> Any:
+    from manila_ssm.reference.config import TargetConfig
+
+    config = TargetConfig.default()
+    return dataclasses.replace(config, timings=dataclasses.replace(config.timings, step=0.3, progress_step=50))
+
+
+def _servers_file(base_url: str, folder: Path, roles: tuple[tuple[str, str], ...] = ROLES) -> Path:
+    created = {}
+    for role, host in roles:
+        answer = requests.post(f"{base_url}{FIXTURE_PREFIX}/share-servers", json={"host": host, "shares": 1},
+                               headers={"X-Auth-Token": ADMIN}, timeout=5)
+        assert answer.status_code == 201, answer.text
+        created[role] = {"share_server_id": answer.json()["share_server"]["id"]}
+    path = folder / "servers.json"
+    path.write_text(json.dumps({"share_servers": created}), encoding="utf-8")
+    return path
+
+
+def _run(pytester: pytest.Pytester, *args: str, variant: Variant | None = None, suite: str | None = None,
+         roles: tuple[tuple[str, str], ...] = ROLES) -> tuple[Any, dict[str, str], str]:
+    """The suite (or ``suite``, a test folder) against a slowed reference target whose servers are named."""
+    from manila_ssm.reference import ReferenceTarget
+
+    RELEASE.clear()
+    target = ReferenceTarget.start(_slow_worker(), wrap=variant.wrap if variant else None)
+    reports = pytester.path / "reports"
+    try:
+        result = pytester.runpytest_inprocess(
+            suite or str(paths.conformance_dir()), "-p", "no:randomly", "--assert=plain",
+            f"--ssm-base-url={target.base_url}/v2/{PROJECT}", f"--ssm-admin-token={ADMIN}",
+            f"--ssm-member-token={MEMBER}", f"--ssm-servers-file={_servers_file(target.base_url, pytester.path, roles)}",
+            "--ssm-dest-hosts=ref@alpha,ref@beta,ref@gamma", f"--ssm-reports-dir={reports}",
+            "--ssm-wait-timeout=15", "--ssm-request-timeout=2", "--ssm-seed=3", "--ssm-max-examples=5", *args,
+        )
+    finally:
+        RELEASE.set()
+        target.stop()
+    report = json.loads((reports / "conformance.json").read_text())
+    out = result.stdout.str()
+    out = out[out.rfind("test session starts"):]  # this run's own lines (pytester may keep an earlier run's)
+    return result, {r["id"]: r["outcome"] for r in report["requirements"]}, out
+
+
+# -- marks and when lanes may run ------------------------------------------------------------------------------
+
+_MODULE = '''
+import threading
+import pytest
+
+MET = threading.Barrier(3, timeout=4)  # two lanes and the main thread meet only if they run side by side
+
+@pytest.mark.ssm_requirement("SSM-CANCEL-OUTCOME")
+@pytest.mark.ssm_lane("one")
+def test_in_lane_one(ssm):
+    MET.wait()
+    ssm.verify.passed("SSM-CANCEL-OUTCOME")
+
+@pytest.mark.ssm_requirement("SSM-COMPLETE-OUTCOME")
+@pytest.mark.ssm_lane("two", server="stateful")
+def test_in_lane_two(ssm):
+    MET.wait()
+    ssm.verify.passed("SSM-COMPLETE-OUTCOME")
+
+@pytest.mark.ssm_requirement("SSM-COMPLETE-IDLE-400")
+def test_in_the_main_thread(ssm):
+    MET.wait()
+    ssm.verify.passed("SSM-COMPLETE-IDLE-400")
+'''
+
+
+@pytest.mark.parametrize(("flags", "passed"), [((), 3), (("--ssm-lanes=off",), 0)], ids=["lanes", "control-off"])
+def test_lane_tests_run_beside_each_other_and_the_main_thread(pytester: pytest.Pytester, flags, passed) -> None:
+    folder = pytester.mkdir("meet")
+    (folder / "test_meet.py").write_text(textwrap.dedent(_MODULE), encoding="utf-8")
+    result, outcomes, out = _run(pytester, *flags, suite=str(folder))
+    result.assert_outcomes(passed=passed, failed=3 - passed)
+    assert ("lanes: side by side: one (1 test" in out) == (passed == 3)
+    expected = "pass" if passed else "error"
+    assert [outcomes[r] for r in ("SSM-CANCEL-OUTCOME", "SSM-COMPLETE-OUTCOME", "SSM-COMPLETE-IDLE-400")] == \
+        [expected] * 3, out[-1500:]
+
+
+@pytest.mark.parametrize(("body", "says"), [
+    ('\n@pytest.mark.ssm_lane()\ndef test_x(ssm): pass', "bad ssm_lane mark"),
+    ('\n@pytest.mark.ssm_lane("a", server="shared")\ndef test_x(ssm): pass', "bad ssm_lane mark"),
+    ('\n@pytest.mark.ssm_lane("a", servers="pool")\ndef test_x(ssm): pass', "bad ssm_lane mark"),
+    ('\n@pytest.mark.ssm_lane("a")\n@pytest.mark.parametrize("n", [1])\ndef test_x(ssm, n): pass', "takes only the `ssm`"),
+    ('@pytest.fixture\ndef other(): return 1\n@pytest.mark.ssm_lane("a")\ndef test_x(ssm, other): pass',
+     "takes only the `ssm`"),
+], ids=["no-name", "unknown-server", "unknown-keyword", "parametrized", "other-fixture"])
+def test_a_lane_mark_the_runner_cannot_honour_is_a_usage_error(pytester: pytest.Pytester, body: str, says: str) -> None:
+    *fixture, test = body.split("\n@pytest.mark.ssm_lane")
+    body = "\n".join(fixture) + f'\n@pytest.mark.ssm_requirement("SSM-CANCEL-OUTCOME")\n@pytest.mark.ssm_lane{test}'
+    pytester.makepyfile(test_bad=f"import pytest\n{body}\n")
+    result = pytester.runpytest_inprocess("-p", "no:randomly", "--ssm-base-url=http://127.0.0.1:9/v2",
+                                          f"--ssm-admin-token={ADMIN}", "--collect-only")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert says in result.stderr.str() + result.stdout.str()
+
+
+def _pool(explicit: tuple[str, ...], stateful: tuple[str, ...] = (), fixture_api: bool = False) -> ServerPool:
+    return ServerPool(admin=None, explicit=explicit, fixture_api=fixture_api, stateful=stateful)  # type: ignore[arg-type]
+
+
+THREE = [lanes.LaneMark("a", lanes.POOL), lanes.LaneMark("b", lanes.POOL), lanes.LaneMark("s", lanes.STATEFUL)]
+
+
+@pytest.mark.parametrize(("pool", "mode", "reason"), [
+    (_pool(("i", "x", "y", "s"), ("s",)), "auto", None),
+    (_pool(("i", "x", "y", "s"), ("s",)), "off", "--ssm-lanes off"),
+    (_pool((), fixture_api=True), "auto", "fixture API"),
+    (_pool(("i", "x", "s"), ("s",)), "auto", "2 lane scenario(s) and the idle server need 3 named servers besides "
+                                             "the stateful one(s), 2 given"),
+    (_pool(("i", "x", "y")), "auto", None),  # no stateful server: its lane's tests skip themselves at once
+], ids=["enough", "off", "fixture-api", "too-few", "no-stateful"])
+def test_lanes_run_only_where_they_cannot_meet(pool: ServerPool, mode: str, reason: str | None) -> None:
+    found = lanes.blocked(THREE, pool, mode)
+    assert (found is None) == (reason is None) and (reason is None or reason in found), found
+
+
+# -- the whole suite: same verdicts with and without lanes; broken variants still fail ---------------------------
+
+_WHOLE: dict[str, tuple[int, dict[str, str], str]] = {}
+
+
+def _whole(pytester: pytest.Pytester, mode: str) -> tuple[int, dict[str, str], str]:
+    if mode not in _WHOLE:
+        result, outcomes, out = _run(pytester, f"--ssm-lanes={mode}")
+        _WHOLE[mode] = (result.ret, outcomes, out)
+    return _WHOLE[mode]
+
+
+def test_the_whole_suite_decides_alike_with_and_without_lanes(pytester: pytest.Pytester) -> None:
+    code, outcomes, out = _whole(pytester, "auto")
+    off_code, off_outcomes, off_out = _whole(pytester, "off")
+    assert "lanes: side by side: stateful (2 tests" in out, out[-2000:]
+    assert "lanes:" not in off_out, off_out[-2000:]
+    assert code == off_code == 0, (out[-2000:], off_out[-2000:])
+    assert outcomes == off_outcomes
+    assert set(outcomes.values()) == {"pass"}
+
+
+# One for each lane's tests: cancel, lifecycle, progress, and the state tour with the random sequences.
+LANE_VARIANTS = ["cancel-does-nothing", "second-start-accepted", "progress-below-100-at-phase-1-done",
+                 "view-steps-back"]
+
+
+@pytest.mark.parametrize("name", LANE_VARIANTS)
+def test_a_broken_target_still_fails_the_requirement_its_lane_decides(pytester: pytest.Pytester, name: str) -> None:
+    variant = next(v for v in BROKEN if v.name == name)
+    _, control, _ = _whole(pytester, "auto")
+    assert control[variant.expected] == "pass"  # the control: decided, and holding, on the unbroken target
+    result, outcomes, out = _run(pytester, f"--ssm-requirements={variant.expected}", variant=variant)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, out[-2000:]
+    assert outcomes[variant.expected] == "fail", (variant.expected, out[-2000:])
+    assert "lanes: side by side" in out

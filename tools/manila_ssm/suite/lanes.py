@@ -1,0 +1,141 @@
+"""Lanes: the scenarios that wait on a real target's workers run side by side, each on servers of its own.
+
+Against a real deployment most of a run is waiting for the back end: a phase
+1, a cancel, the state tour. A test marked ``ssm_lane(name, server=...)``
+starts in a background thread as soon as the session is up, one thread per
+lane (the tests of one lane run one after another, in collection order: they
+share a server). The main thread runs every other test meanwhile and reaches
+the lane tests last; each then waits for its own outcome, which pytest reports
+as if the test had run there (records, skips, failures, tracebacks).
+
+Verdicts do not depend on it: every answer is judged against what the suite
+last saw of that answer's own server (``statejudge``), each test records into
+its own sink, and lanes never share a server nor take the idle one the other
+tests use. So lanes run only where that holds: against a target without the
+fixture API (there nothing waits long, and the reference target's tour marks
+whole back ends down), not on pytest-xdist workers, not with ``--ssm-lanes
+off``, and when the named servers cover the idle server plus one for each
+lane test that takes a server from the pool. Otherwise the tests run one after
+another, as pytest would run them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from manila_ssm.suite.servers import ServerPool
+
+MARKER = "ssm_lane"
+POOL, STATEFUL = "pool", "stateful"  # where a lane test takes its server: pool.fresh/reusable, or pool.stateful
+
+
+@dataclass(frozen=True, slots=True)
+class LaneMark:
+    name: str
+    server: str
+
+
+def lane_of(item: pytest.Item) -> LaneMark | None:
+    """The lane a test is marked for, or None; a mark the runner could not honour is a usage error."""
+    marker = item.get_closest_marker(MARKER)
+    if marker is None:
+        return None
+    name = marker.args[0] if len(marker.args) == 1 else None
+    server = marker.kwargs.get("server", POOL)
+    usage = f'write @pytest.mark.{MARKER}("name", server="{POOL}" or "{STATEFUL}")'
+    if not isinstance(name, str) or not name or server not in (POOL, STATEFUL) or set(marker.kwargs) - {"server"}:
+        raise pytest.UsageError(f"{item.nodeid}: bad {MARKER} mark; {usage}")
+    arguments = tuple(getattr(getattr(item, "_fixtureinfo", None), "argnames", ()))
+    if arguments != ("ssm",) or getattr(item, "callspec", None) is not None:
+        raise pytest.UsageError(f"{item.nodeid}: a lane test takes only the `ssm` fixture and no parameters "
+                                f"(it has {', '.join(arguments) or 'none'}); drop the {MARKER} mark or the others")
+    return LaneMark(name, server)
+
+
+def blocked(marks: Iterable[LaneMark], pool: ServerPool, mode: str) -> str | None:
+    """Why the lane tests must run one after another here; ``None`` when they may run side by side."""
+    if mode == "off":
+        return "--ssm-lanes off"
+    if pool.fixture_api and not pool.explicit:
+        return "the target creates servers through its fixture API (nothing there waits long)"
+    needed = sum(1 for mark in marks if mark.server == POOL)
+    spare = [server for server in pool.explicit if server not in pool.stateful]
+    if len(spare) < needed + 1:
+        return (f"{needed} lane scenario(s) and the idle server need {needed + 1} named servers besides the "
+                f"stateful one(s), {len(spare)} given")
+    return None
+
+
+@dataclass(slots=True)
+class LaneRun:
+    """One test started ahead of its turn: what it runs with, and how it ended."""
+
+    item: pytest.Item
+    lane: str
+    conformance: Any  # the test's own Conformance; its verifier's sink is the item's
+    started: float | None = None
+    ended: float | None = None
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        self.started = time.monotonic()
+        try:
+            self.item.obj(ssm=self.conformance)  # type: ignore[attr-defined]
+        except BaseException as error:  # skips, requirement failures, bugs: pytest re-raises them in order
+            self.error = error
+        finally:
+            self.ended = time.monotonic()
+            self.done.set()
+
+
+class Lanes:
+    """The lane tests of one session, started together, waited for one by one."""
+
+    def __init__(self, runs: Iterable[LaneRun]) -> None:
+        self.lanes: dict[str, list[LaneRun]] = {}
+        for run in runs:
+            self.lanes.setdefault(run.lane, []).append(run)
+        self._by_item = {id(run.item): run for runs in self.lanes.values() for run in runs}
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for name, runs in self.lanes.items():
+            thread = threading.Thread(target=_run_all, args=(runs,), name=f"ssm-lane-{name}", daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def run_of(self, item: pytest.Item) -> LaneRun | None:
+        return self._by_item.get(id(item))
+
+    def wait(self, run: LaneRun, progress: Callable[[str], None] | None) -> None:
+        """Until ``run`` ended, saying on the progress line what the main thread waits for."""
+        begun = time.monotonic()
+        while not run.done.wait(0.25):
+            if progress is not None:
+                since = time.monotonic() - (run.started or begun)
+                progress(f"waiting for {run.item.name} (lane {run.lane}, running for {since:.0f}s)")
+        if progress is not None:
+            progress("")
+
+
+def summary(lanes: Lanes) -> str:
+    """One line for the terminal: which lanes ran side by side, and for how long."""
+    parts = []
+    for name, runs in lanes.lanes.items():
+        began = min((r.started for r in runs if r.started is not None), default=None)
+        ended = max((r.ended for r in runs if r.ended is not None), default=None)
+        took = f"{ended - began:.1f}s" if began is not None and ended is not None else "not finished"
+        parts.append(f"{name} ({len(runs)} test{'s' if len(runs) > 1 else ''}, {took})")
+    return f"lanes: side by side: {', '.join(parts)}"
+
+
+def _run_all(runs: list[LaneRun]) -> None:
+    for run in runs:
+        run.run()
