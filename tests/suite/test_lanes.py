@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import signal
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +30,11 @@ ROLES = (("stateful", "ref@gamma"), ("migrate", "ref@alpha"), ("cancel", "ref@ga
          ("idle", "ref@alpha"))
 
 
-def _slow_worker() -> Any:
+def _slow_worker(step: float = 0.3) -> Any:
     from manila_ssm.reference.config import TargetConfig
 
     config = TargetConfig.default()
-    return dataclasses.replace(config, timings=dataclasses.replace(config.timings, step=0.3, progress_step=50))
+    return dataclasses.replace(config, timings=dataclasses.replace(config.timings, step=step, progress_step=50))
 
 
 def _servers_file(base_url: str, folder: Path, roles: tuple[tuple[str, str], ...] = ROLES) -> Path:
@@ -102,7 +107,7 @@ def test_lane_tests_run_beside_each_other_and_the_main_thread(pytester: pytest.P
     (folder / "test_meet.py").write_text(textwrap.dedent(_MODULE), encoding="utf-8")
     result, outcomes, out = _run(pytester, *flags, suite=str(folder))
     result.assert_outcomes(passed=passed, failed=3 - passed)
-    assert ("lanes: side by side: one (1 test" in out) == (passed == 3)
+    assert ("lanes: side by side: one (test_in_lane_one " in out) == (passed == 3)
     expected = "pass" if passed else "error"
     assert [outcomes[r] for r in ("SSM-CANCEL-OUTCOME", "SSM-COMPLETE-OUTCOME", "SSM-COMPLETE-IDLE-400")] == \
         [expected] * 3, out[-1500:]
@@ -161,7 +166,8 @@ def _whole(pytester: pytest.Pytester, mode: str) -> tuple[int, dict[str, str], s
 def test_the_whole_suite_decides_alike_with_and_without_lanes(pytester: pytest.Pytester) -> None:
     code, outcomes, out = _whole(pytester, "auto")
     off_code, off_outcomes, off_out = _whole(pytester, "off")
-    assert "lanes: side by side: stateful (2 tests" in out, out[-2000:]
+    assert "lanes: side by side: stateful (test_every_state_on_a_real_target " in out, out[-2000:]
+    assert "test_random_action_sequences" in out.split("lanes: side by side")[1].splitlines()[0]
     assert "lanes:" not in off_out, off_out[-2000:]
     assert code == off_code == 0, (out[-2000:], off_out[-2000:])
     assert outcomes == off_outcomes
@@ -182,3 +188,45 @@ def test_a_broken_target_still_fails_the_requirement_its_lane_decides(pytester: 
     assert result.ret == pytest.ExitCode.TESTS_FAILED, out[-2000:]
     assert outcomes[variant.expected] == "fail", (variant.expected, out[-2000:])
     assert "lanes: side by side" in out
+
+
+def test_sigterm_while_lanes_run_writes_the_partial_reports_and_does_not_wait_for_them(tmp_path: Path) -> None:
+    """The lanes' threads never hold the process: their tests, not reached, stay undecided in the report.
+
+    The worker takes 5 s a step here, so a run that waited for its lanes would take minutes to stop.
+    """
+    from manila_ssm.reference import ReferenceTarget
+
+    target = ReferenceTarget.start(_slow_worker(step=5.0))
+    reports = tmp_path / "reports"
+    command = [str(Path(sys.executable).with_name("ssm-conformance")), "run", "--reports-dir", str(reports),
+               f"--base-url={target.base_url}/v2/{PROJECT}", f"--admin-token={ADMIN}",
+               f"--servers-file={_servers_file(target.base_url, tmp_path)}",
+               "--dest-hosts=ref@alpha,ref@beta,ref@gamma", "--wait-timeout=60", "--seed", "1",
+               "--", "-v", "-p", "no:randomly", "-p", "no:xdist"]
+    try:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   env=dict(os.environ, PYTHONUNBUFFERED="1"), start_new_session=True)
+        assert process.stdout is not None
+        seen = []
+        try:
+            for line in process.stdout:  # the lanes start with the session, before the first test's result
+                seen.append(line)
+                if sum(" PASSED" in s for s in seen) >= 3:
+                    break
+            signalled = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            rest, _ = process.communicate(timeout=60)
+            stopped = time.monotonic() - signalled
+        finally:
+            if process.poll() is None:
+                process.kill()
+    finally:
+        target.stop()
+    output = "".join(seen) + rest
+    assert process.returncode != 0 and "KeyboardInterrupt" in output, output[-2000:]
+    assert stopped < 20, f"the run took {stopped:.1f}s to stop after SIGTERM: it waited for its lanes"
+    outcomes = {r["id"]: r["outcome"] for r in json.loads((reports / "conformance.json").read_text())["requirements"]}
+    assert "pass" in outcomes.values()
+    lane_only = ("SSM-CANCEL-OUTCOME", "SSM-COMPLETE-OUTCOME", "SSM-COMPLETE-LATE-400")
+    assert all(outcomes[r] != "pass" for r in lane_only), {r: outcomes[r] for r in lane_only}

@@ -126,14 +126,21 @@ class Lanes:
 
 
 def summary(lanes: Lanes) -> str:
-    """One line for the terminal: which lanes ran side by side, and for how long."""
+    """One line for the terminal: which lanes ran side by side, each test's time in its lane, and the lane's.
+
+    (pytest's own duration of a lane test is the main thread's wait for it.)
+    """
     parts = []
     for name, runs in lanes.lanes.items():
-        began = min((r.started for r in runs if r.started is not None), default=None)
-        ended = max((r.ended for r in runs if r.ended is not None), default=None)
-        took = f"{ended - began:.1f}s" if began is not None and ended is not None else "not finished"
-        parts.append(f"{name} ({len(runs)} test{'s' if len(runs) > 1 else ''}, {took})")
-    return f"lanes: side by side: {', '.join(parts)}"
+        tests = [f"{run.item.name} {_took(run.started, run.ended)}" for run in runs]
+        if len(runs) > 1:
+            tests.append(f"in all {_took(runs[0].started, runs[-1].ended)}")
+        parts.append(f"{name} ({', '.join(tests)})")
+    return f"lanes: side by side: {'; '.join(parts)}"
+
+
+def _took(started: float | None, ended: float | None) -> str:
+    return f"{ended - started:.1f}s" if started is not None and ended is not None else "not finished"
 
 
 def _run_all(runs: list[LaneRun]) -> None:
