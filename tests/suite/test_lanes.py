@@ -139,13 +139,15 @@ THREE = [lanes.LaneMark("a", lanes.POOL), lanes.LaneMark("b", lanes.POOL), lanes
 
 
 @pytest.mark.parametrize(("pool", "mode", "reason"), [
-    (_pool(("i", "x", "y", "s"), ("s",)), "auto", None),
-    (_pool(("i", "x", "y", "s"), ("s",)), "off", "--ssm-lanes off"),
+    (_pool(("s", "x", "y", "i"), ("s",)), "auto", None),  # as a servers file with roles names them: idle last
+    (_pool(("s", "x", "y", "i"), ("s",)), "off", "--ssm-lanes off"),
     (_pool((), fixture_api=True), "auto", "fixture API"),
-    (_pool(("i", "x", "s"), ("s",)), "auto", "2 lane scenario(s) and the idle server need 3 named servers besides "
+    (_pool(("s", "x", "i"), ("s",)), "auto", "2 lane scenario(s) and the idle server need 3 named servers besides "
                                              "the stateful one(s), 2 given"),
-    (_pool(("i", "x", "y")), "auto", None),  # no stateful server: its lane's tests skip themselves at once
-], ids=["enough", "off", "fixture-api", "too-few", "no-stateful"])
+    (_pool(("x", "y", "i")), "auto", None),  # no stateful server: its lane's tests skip themselves at once
+    (_pool(("x", "y", "i", "s"), ("s",)), "auto", "the last named server, which the idle checks use, is a "
+                                                  "stateful one"),
+], ids=["enough", "off", "fixture-api", "too-few", "no-stateful", "idle-is-stateful"])
 def test_lanes_run_only_where_they_cannot_meet(pool: ServerPool, mode: str, reason: str | None) -> None:
     found = lanes.blocked(THREE, pool, mode)
     assert (found is None) == (reason is None) and (reason is None or reason in found), found

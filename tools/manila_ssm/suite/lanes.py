@@ -64,6 +64,9 @@ def blocked(marks: Iterable[LaneMark], pool: ServerPool, mode: str) -> str | Non
         return "--ssm-lanes off"
     if pool.fixture_api and not pool.explicit:
         return "the target creates servers through its fixture API (nothing there waits long)"
+    if pool.explicit and pool.explicit[-1] in pool.stateful:
+        return ("the last named server, which the idle checks use, is a stateful one; name the idle server "
+                "last (a servers file with roles does)")
     needed = sum(1 for mark in marks if mark.server == POOL)
     spare = [server for server in pool.explicit if server not in pool.stateful]
     if len(spare) < needed + 1:
