@@ -7,7 +7,6 @@ the suite) and its worker moves every migration on by itself, slowed down.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import signal
@@ -19,34 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
+from suite.standin import servers_file, slow_worker
 from suite.variants import ADMIN, BROKEN, MEMBER, PROJECT, RELEASE, Variant
 
 from manila_ssm import paths
 from manila_ssm.suite import lanes
-from manila_ssm.suite.servers import FIXTURE_PREFIX, ServerPool
+from manila_ssm.suite.servers import ServerPool
 
 ROLES = (("stateful", "ref@gamma"), ("migrate", "ref@alpha"), ("cancel", "ref@gamma"), ("spare", "ref@beta"),
          ("idle", "ref@alpha"))
-
-
-def _slow_worker(step: float = 0.3) -> Any:
-    from manila_ssm.reference.config import TargetConfig
-
-    config = TargetConfig.default()
-    return dataclasses.replace(config, timings=dataclasses.replace(config.timings, step=step, progress_step=50))
-
-
-def _servers_file(base_url: str, folder: Path, roles: tuple[tuple[str, str], ...] = ROLES) -> Path:
-    created = {}
-    for role, host in roles:
-        answer = requests.post(f"{base_url}{FIXTURE_PREFIX}/share-servers", json={"host": host, "shares": 1},
-                               headers={"X-Auth-Token": ADMIN}, timeout=5)
-        assert answer.status_code == 201, answer.text
-        created[role] = {"share_server_id": answer.json()["share_server"]["id"]}
-    path = folder / "servers.json"
-    path.write_text(json.dumps({"share_servers": created}), encoding="utf-8")
-    return path
 
 
 def _run(pytester: pytest.Pytester, *args: str, variant: Variant | None = None, suite: str | None = None,
@@ -55,13 +35,13 @@ def _run(pytester: pytest.Pytester, *args: str, variant: Variant | None = None, 
     from manila_ssm.reference import ReferenceTarget
 
     RELEASE.clear()
-    target = ReferenceTarget.start(_slow_worker(), wrap=variant.wrap if variant else None)
+    target = ReferenceTarget.start(slow_worker(0.3), wrap=variant.wrap if variant else None)
     reports = pytester.path / "reports"
     try:
         result = pytester.runpytest_inprocess(
             suite or str(paths.conformance_dir()), "-p", "no:randomly", "--assert=plain",
             f"--ssm-base-url={target.base_url}/v2/{PROJECT}", f"--ssm-admin-token={ADMIN}",
-            f"--ssm-member-token={MEMBER}", f"--ssm-servers-file={_servers_file(target.base_url, pytester.path, roles)}",
+            f"--ssm-member-token={MEMBER}", f"--ssm-servers-file={servers_file(target.base_url, pytester.path, roles)}",
             "--ssm-dest-hosts=ref@alpha,ref@beta,ref@gamma", f"--ssm-reports-dir={reports}",
             "--ssm-wait-timeout=15", "--ssm-request-timeout=2", "--ssm-seed=3", "--ssm-max-examples=5", *args,
         )
@@ -199,11 +179,11 @@ def test_sigterm_while_lanes_run_writes_the_partial_reports_and_does_not_wait_fo
     """
     from manila_ssm.reference import ReferenceTarget
 
-    target = ReferenceTarget.start(_slow_worker(step=5.0))
+    target = ReferenceTarget.start(slow_worker(5.0))
     reports = tmp_path / "reports"
     command = [str(Path(sys.executable).with_name("ssm-conformance")), "run", "--reports-dir", str(reports),
                f"--base-url={target.base_url}/v2/{PROJECT}", f"--admin-token={ADMIN}",
-               f"--servers-file={_servers_file(target.base_url, tmp_path)}",
+               f"--servers-file={servers_file(target.base_url, tmp_path, ROLES)}",
                "--dest-hosts=ref@alpha,ref@beta,ref@gamma", "--wait-timeout=60", "--seed", "1",
                "--", "-v", "-p", "no:randomly", "-p", "no:xdist"]
     try:

@@ -11,18 +11,15 @@ target, and fail each state-model variant aimed at one of them.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
+from suite.standin import servers_file, slow_worker
 from suite.variants import ADMIN, BROKEN, PROJECT, RELEASE, Variant
 
 from manila_ssm import paths
-from manila_ssm.suite.servers import FIXTURE_PREFIX
 
 
 def _tour_requirements() -> tuple[str, ...]:
@@ -35,39 +32,21 @@ def _tour_requirements() -> tuple[str, ...]:
 
 REQUIREMENTS = _tour_requirements()
 AIMED = [v for v in BROKEN if v.expected in REQUIREMENTS]
-
-
-def _slow_worker() -> Any:
-    from manila_ssm.reference.config import TargetConfig
-
-    config = TargetConfig.default()
-    return dataclasses.replace(config, timings=dataclasses.replace(config.timings, step=0.45, progress_step=50))
-
-
-def _servers_file(base_url: str, folder: Path) -> Path:
-    created = {}
-    for role, host in (("stateful", "ref@gamma"), ("idle", "ref@alpha")):
-        answer = requests.post(f"{base_url}{FIXTURE_PREFIX}/share-servers", json={"host": host, "shares": 1},
-                               headers={"X-Auth-Token": ADMIN}, timeout=5)
-        assert answer.status_code == 201, answer.text
-        created[role] = {"share_server_id": answer.json()["share_server"]["id"]}
-    path = folder / "servers.json"
-    path.write_text(json.dumps({"share_servers": created}), encoding="utf-8")
-    return path
+ROLES = (("stateful", "ref@gamma"), ("idle", "ref@alpha"))
 
 
 def _tour(pytester: pytest.Pytester, variant: Variant | None) -> tuple[Any, dict[str, str]]:
     from manila_ssm.reference import ReferenceTarget
 
     RELEASE.clear()
-    target = ReferenceTarget.start(_slow_worker(), wrap=variant.wrap if variant else None)
+    target = ReferenceTarget.start(slow_worker(0.45), wrap=variant.wrap if variant else None)
     reports = pytester.path / "reports"
     try:
         result = pytester.runpytest_inprocess(
             str(paths.conformance_dir()), "-p", "no:randomly", "--assert=plain",
             "-k", "test_every_state_on_a_real_target",
             f"--ssm-base-url={target.base_url}/v2/{PROJECT}", f"--ssm-admin-token={ADMIN}",
-            f"--ssm-servers-file={_servers_file(target.base_url, pytester.path)}",
+            f"--ssm-servers-file={servers_file(target.base_url, pytester.path, ROLES)}",
             "--ssm-dest-hosts=ref@alpha,ref@beta,ref@gamma", f"--ssm-requirements={','.join(REQUIREMENTS)}",
             f"--ssm-reports-dir={reports}", "--ssm-wait-timeout=10", "--ssm-request-timeout=2", "--ssm-seed=1",
         )
