@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,7 @@ _MODULE = '''
 import threading
 import pytest
 
-MET = threading.Barrier(3, timeout=4)  # two lanes and the main thread meet only if they run side by side
+MET = threading.Barrier(3, timeout={timeout})  # two lanes and the main thread meet only if they run side by side
 
 @pytest.mark.ssm_requirement("SSM-CANCEL-OUTCOME")
 @pytest.mark.ssm_lane("one")
@@ -81,10 +82,12 @@ def test_in_the_main_thread(ssm):
 '''
 
 
-@pytest.mark.parametrize(("flags", "passed"), [((), 3), (("--ssm-lanes=off",), 0)], ids=["lanes", "control-off"])
-def test_lane_tests_run_beside_each_other_and_the_main_thread(pytester: pytest.Pytester, flags, passed) -> None:
+@pytest.mark.parametrize(("flags", "passed", "timeout"), [((), 3, 60), (("--ssm-lanes=off",), 0, 2)],
+                         ids=["lanes", "control-off"])
+def test_lane_tests_run_beside_each_other_and_the_main_thread(pytester: pytest.Pytester, flags, passed,
+                                                             timeout) -> None:
     folder = pytester.mkdir("meet")
-    (folder / "test_meet.py").write_text(textwrap.dedent(_MODULE), encoding="utf-8")
+    (folder / "test_meet.py").write_text(textwrap.dedent(_MODULE).format(timeout=timeout), encoding="utf-8")
     result, outcomes, out = _run(pytester, *flags, suite=str(folder))
     result.assert_outcomes(passed=passed, failed=3 - passed)
     assert ("lanes: side by side: one (test_in_lane_one " in out) == (passed == 3)
@@ -100,13 +103,16 @@ def test_lane_tests_run_beside_each_other_and_the_main_thread(pytester: pytest.P
     ('\n@pytest.mark.ssm_lane("a")\n@pytest.mark.parametrize("n", [1])\ndef test_x(ssm, n): pass', "takes only the `ssm`"),
     ('@pytest.fixture\ndef other(): return 1\n@pytest.mark.ssm_lane("a")\ndef test_x(ssm, other): pass',
      "takes only the `ssm`"),
-], ids=["no-name", "unknown-server", "unknown-keyword", "parametrized", "other-fixture"])
-def test_a_lane_mark_the_runner_cannot_honour_is_a_usage_error(pytester: pytest.Pytester, body: str, says: str) -> None:
+    ('\n@pytest.mark.usefixtures("tmp_path")\n@pytest.mark.ssm_lane("a")\ndef test_x(ssm): pass', "takes only the `ssm`"),
+], ids=["no-name", "unknown-server", "unknown-keyword", "parametrized", "other-fixture", "usefixtures"])
+@pytest.mark.parametrize("target", [(f"--ssm-base-url=http://127.0.0.1:9/v2", f"--ssm-admin-token={ADMIN}"), ()],
+                         ids=["given", "embedded"])
+def test_a_lane_mark_the_runner_cannot_honour_is_a_usage_error(pytester: pytest.Pytester, body: str, says: str,
+                                                               target: tuple[str, ...]) -> None:
     *fixture, test = body.split("\n@pytest.mark.ssm_lane")
     body = "\n".join(fixture) + f'\n@pytest.mark.ssm_requirement("SSM-CANCEL-OUTCOME")\n@pytest.mark.ssm_lane{test}'
     pytester.makepyfile(test_bad=f"import pytest\n{body}\n")
-    result = pytester.runpytest_inprocess("-p", "no:randomly", "--ssm-base-url=http://127.0.0.1:9/v2",
-                                          f"--ssm-admin-token={ADMIN}", "--collect-only")
+    result = pytester.runpytest_inprocess("-p", "no:randomly", *target, "--collect-only")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert says in result.stderr.str() + result.stdout.str()
 
@@ -118,36 +124,26 @@ def _pool(explicit: tuple[str, ...], stateful: tuple[str, ...] = (), fixture_api
 THREE = [lanes.LaneMark("a", lanes.POOL), lanes.LaneMark("b", lanes.POOL), lanes.LaneMark("s", lanes.STATEFUL)]
 
 
-@pytest.mark.parametrize(("pool", "mode", "reason"), [
-    (_pool(("s", "x", "y", "i"), ("s",)), "auto", None),  # as a servers file with roles names them: idle last
-    (_pool(("s", "x", "y", "i"), ("s",)), "off", "--ssm-lanes off"),
-    (_pool((), fixture_api=True), "auto", "fixture API"),
-    (_pool(("s", "x", "i"), ("s",)), "auto", "2 lane scenario(s) and the idle server need 3 named servers besides "
+@pytest.mark.parametrize(("pool", "reason"), [
+    (_pool(("s", "x", "y", "i"), ("s",)), None),  # as a servers file with roles names them: idle last
+    (_pool((), fixture_api=True), "fixture API"),
+    (_pool(("s", "x", "i"), ("s",)), "2 lane scenario(s) and the idle server need 3 named servers besides "
                                              "the stateful one(s), 2 given"),
-    (_pool(("x", "y", "i")), "auto", None),  # no stateful server: its lane's tests skip themselves at once
-    (_pool(("x", "y", "i", "s"), ("s",)), "auto", "the last named server, which the idle checks use, is a "
+    (_pool(("x", "y", "i")), None),  # no stateful server: its lane's tests skip themselves at once
+    (_pool(("x", "y", "i", "s"), ("s",)), "the last named server, which the idle checks use, is a "
                                                   "stateful one"),
-], ids=["enough", "off", "fixture-api", "too-few", "no-stateful", "idle-is-stateful"])
-def test_lanes_run_only_where_they_cannot_meet(pool: ServerPool, mode: str, reason: str | None) -> None:
-    found = lanes.blocked(THREE, pool, mode)
+], ids=["enough", "fixture-api", "too-few", "no-stateful", "idle-is-stateful"])
+def test_lanes_run_only_where_they_cannot_meet(pool: ServerPool, reason: str | None) -> None:
+    found = lanes.blocked(THREE, pool)
     assert (found is None) == (reason is None) and (reason is None or reason in found), found
 
 
 # -- the whole suite: same verdicts with and without lanes; broken variants still fail ---------------------------
 
-_WHOLE: dict[str, tuple[int, dict[str, str], str]] = {}
-
-
-def _whole(pytester: pytest.Pytester, mode: str) -> tuple[int, dict[str, str], str]:
-    if mode not in _WHOLE:
-        result, outcomes, out = _run(pytester, f"--ssm-lanes={mode}")
-        _WHOLE[mode] = (result.ret, outcomes, out)
-    return _WHOLE[mode]
-
-
 def test_the_whole_suite_decides_alike_with_and_without_lanes(pytester: pytest.Pytester) -> None:
-    code, outcomes, out = _whole(pytester, "auto")
-    off_code, off_outcomes, off_out = _whole(pytester, "off")
+    result, outcomes, out = _run(pytester)
+    off, off_outcomes, off_out = _run(pytester, "--ssm-lanes=off")
+    code, off_code = result.ret, off.ret
     assert "lanes: side by side: stateful (test_every_state_on_a_real_target " in out, out[-2000:]
     assert "test_random_action_sequences" in out.split("lanes: side by side")[1].splitlines()[0]
     assert "lanes:" not in off_out, off_out[-2000:]
@@ -164,9 +160,10 @@ LANE_VARIANTS = ["cancel-does-nothing", "second-start-accepted", "progress-below
 @pytest.mark.parametrize("name", LANE_VARIANTS)
 def test_a_broken_target_still_fails_the_requirement_its_lane_decides(pytester: pytest.Pytester, name: str) -> None:
     variant = next(v for v in BROKEN if v.name == name)
-    _, control, _ = _whole(pytester, "auto")
-    assert control[variant.expected] == "pass"  # the control: decided, and holding, on the unbroken target
-    result, outcomes, out = _run(pytester, f"--ssm-requirements={variant.expected}", variant=variant)
+    selection = f"--ssm-requirements={variant.expected}"
+    _, control, control_out = _run(pytester, selection)  # the control: the same selection, unbroken target
+    assert control[variant.expected] == "pass" and "lanes: side by side" in control_out, control_out[-2000:]
+    result, outcomes, out = _run(pytester, selection, variant=variant)
     assert result.ret == pytest.ExitCode.TESTS_FAILED, out[-2000:]
     assert outcomes[variant.expected] == "fail", (variant.expected, out[-2000:])
     assert "lanes: side by side" in out
@@ -190,6 +187,8 @@ def test_sigterm_while_lanes_run_writes_the_partial_reports_and_does_not_wait_fo
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                    env=dict(os.environ, PYTHONUNBUFFERED="1"), start_new_session=True)
         assert process.stdout is not None
+        watchdog = threading.Timer(180, process.kill)  # a run that never prints three passes fails, not hangs
+        watchdog.start()
         seen = []
         try:
             for line in process.stdout:  # the lanes start with the session, before the first test's result
@@ -201,6 +200,7 @@ def test_sigterm_while_lanes_run_writes_the_partial_reports_and_does_not_wait_fo
             rest, _ = process.communicate(timeout=60)
             stopped = time.monotonic() - signalled
         finally:
+            watchdog.cancel()
             if process.poll() is None:
                 process.kill()
     finally:
@@ -212,3 +212,57 @@ def test_sigterm_while_lanes_run_writes_the_partial_reports_and_does_not_wait_fo
     assert "pass" in outcomes.values()
     lane_only = ("SSM-CANCEL-OUTCOME", "SSM-COMPLETE-OUTCOME", "SSM-COMPLETE-LATE-400")
     assert all(outcomes[r] != "pass" for r in lane_only), {r: outcomes[r] for r in lane_only}
+
+
+_ENDS_EARLY = '''
+import threading
+import time
+import pytest
+
+@pytest.mark.ssm_requirement("SSM-CANCEL-OUTCOME")
+@pytest.mark.ssm_lane("one")
+def test_lane_that_would_go_on(ssm):
+    until = time.monotonic() + 60
+    while time.monotonic() < until:  # asks for ever, as a long scenario polls
+        ssm.server_view(ssm.idle_server())
+        time.sleep(0.05)
+
+@pytest.mark.ssm_requirement("SSM-COMPLETE-OUTCOME")
+@pytest.mark.ssm_lane("two")
+@pytest.mark.skipif(True, reason="skipped at setup")
+def test_lane_pytest_skips(ssm):
+    ssm.verify.passed("SSM-COMPLETE-OUTCOME")
+
+@pytest.mark.ssm_requirement("SSM-COMPLETE-IDLE-400")
+def test_main_thread_fails(ssm):
+    ssm.verify.fail("SSM-COMPLETE-IDLE-400", "stops the run (-x)")
+'''
+
+
+def test_a_run_that_ends_early_stops_its_lanes_and_a_skipped_lane_test_stays_skipped(pytester: pytest.Pytester) -> None:
+    folder = pytester.mkdir("early")
+    (folder / "test_early.py").write_text(textwrap.dedent(_ENDS_EARLY), encoding="utf-8")
+    result, outcomes, out = _run(pytester, "-x", suite=str(folder))
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, out[-2000:]
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("ssm-lane-")]  # stopped with the session
+    assert outcomes["SSM-COMPLETE-OUTCOME"] != "pass"  # pytest skipped it: it ran in no lane, recorded nothing
+    assert outcomes["SSM-CANCEL-OUTCOME"] != "pass" and outcomes["SSM-COMPLETE-IDLE-400"] == "fail"
+    assert "lanes: side by side: one (test_lane_that_would_go_on" in out and "two (" not in out
+
+
+@pytest.mark.parametrize(("states", "pending", "moves"), [
+    (("idle",), (), False),
+    (("phase1_done",), (), False),
+    (("phase1_done",), ("migration_cancel",), True),  # an accepted cancel the back end has yet to carry out
+    (("driver_in_progress",), (), True),
+    (("cancelled", "idle"), (), False),
+    (("idle", "starting"), (), True),
+], ids=["idle", "phase1-done", "phase1-done-cancel-pending", "driver-running", "at-rest", "one-may-move"])
+def test_the_model_says_when_a_server_moves_without_a_request(states, pending, moves) -> None:
+    from manila_ssm.suite import statemodel
+    from manila_ssm.suite.statejudge import Belief, Tracker
+
+    tracker = Tracker(statemodel.shipped(), {})
+    tracker.beliefs["s"] = Belief(frozenset((state, frozenset(pending)) for state in states))
+    assert tracker.moves_by_itself("s") is moves
+    assert tracker.moves_by_itself("never-seen") is True

@@ -191,6 +191,7 @@ class ManilaClient:
         self.timeout = timeout
         self.redactor = redactor
         self._given = session
+        self.closed = False  # once the session ended: a lane still running sends nothing more
         self._local = threading.local()
         self._opened: list[requests.Session] = []
         self._opened_lock = threading.Lock()
@@ -208,6 +209,7 @@ class ManilaClient:
         return session
 
     def close(self) -> None:
+        self.closed = True
         if self._given is not None:
             self._given.close()
         with self._opened_lock:
@@ -286,6 +288,8 @@ class ManilaClient:
         when the operation is, or has just been, given up.
         """
         operation = operation or operation_of(method, url, data)
+        if self.closed:
+            raise TargetUnreachable("the run has ended: nothing more is sent to the target")
         self.breaker.check(operation)
         started = time.monotonic()
         timed_out: list[bool] = []

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from manila_ssm.suite import catalogue as cat
 from manila_ssm.suite import known_defects, statemodel
 from manila_ssm.suite.checks import Verifier, upstream_defect
 from manila_ssm.suite.client import NOT_SET, ManilaClient
 from manila_ssm.suite.contract import ACTIONS, Contract
-from manila_ssm.suite.outcomes import Exchange
+from manila_ssm.suite.outcomes import Exchange, Outcome, Record
 from manila_ssm.suite.servers import pick_destination
 from manila_ssm.suite.session import SuiteSession
 from manila_ssm.suite.statejudge import TRANSITION_REQUIREMENT, Divergence, Tracker
@@ -95,8 +96,7 @@ class Conformance:
         """Hold an answer to the state model, given what the suite last observed of the server."""
         if upstream_defect(exchange, action) is not None:
             return  # a known upstream 500: its own requirement reports it
-        if action == "migration_get_progress" and exchange.status == 500 and self.tracker.knows(server_id) and (
-                known_defects.RACE_MODEL_STATES & set(self.tracker.beliefs[server_id].closure(self.tracker.model).states())):
+        if self.in_progress_race(server_id, action, exchange):
             return  # upstream's phase-1 race (known_defects.PROGRESS_RACE): the scenario notes it and asks again
         divergence, decided = self.tracker.judge(server_id, action, exchange.status, exchange.json)
         self._diverged(divergence, exchange, action)
@@ -104,6 +104,22 @@ class Conformance:
             self.verify.passed(requirement, exchange, action=action)
         if action == "migration_check" and exchange.status == self.contract.actions[action].success_code:
             self.verify.check_answer(exchange, exact=self.contract.name == "effective")
+
+    def in_progress_race(self, server_id: str, action: str, exchange: Exchange) -> bool:
+        """Whether a get_progress 500 may be upstream's phase-1 race: the model says the driver may be running."""
+        if action != "migration_get_progress" or exchange.status != 500 or not self.tracker.knows(server_id):
+            return False
+        belief = self.tracker.beliefs[server_id].closure(self.tracker.model)
+        return bool(known_defects.RACE_MODEL_STATES & set(belief.states()))
+
+    def note_progress_race(self, exchange: Exchange) -> None:
+        """Record upstream's 500 at the end of phase 1 as the known defect it is (the caller asks again)."""
+        action = "migration_get_progress"
+        requirement = cat.status_id(action, self.contract.actions[action].success_code)
+        defect = known_defects.PROGRESS_RACE
+        sink = self.verify.sink
+        sink.add(Record(requirement, Outcome.KNOWN_DEFECT, sink.test, f"{defect.id}: {defect.cause}",
+                        defect=defect.id, action=action, evidence=(exchange.to_dict(),)))
 
     def _diverged(self, divergence: Divergence | None, exchange: Exchange, action: str | None) -> None:
         if divergence is not None:

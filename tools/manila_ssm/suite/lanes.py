@@ -15,8 +15,14 @@ tests use. So lanes run only where that holds: against a target without the
 fixture API (there nothing waits long, and the reference target's tour marks
 whole back ends down), not on pytest-xdist workers, not with ``--ssm-lanes
 off``, and when the named servers cover the idle server plus one for each
-lane test that takes a server from the pool. Otherwise the tests run one after
-another, as pytest would run them.
+lane test that takes a server from the pool. Otherwise they run one after
+another in the main thread (after the other tests, where they were moved).
+A marked test pytest may skip or expect to fail runs in the main thread too.
+
+When the session ends early (``-x``, an interrupt), the clients refuse to
+send, so a lane still running stops at its next request; its test was never
+reported, so its requirements stay undecided. Its server may be left mid-migration,
+as an interrupted scenario's is.
 """
 
 from __future__ import annotations
@@ -33,6 +39,11 @@ from manila_ssm.suite.servers import ServerPool
 
 MARKER = "ssm_lane"
 POOL, STATEFUL = "pool", "stateful"  # where a lane test takes its server: pool.fresh/reusable, or pool.stateful
+# What a lane test may use: its thread calls the test with ``ssm`` alone, before pytest sets anything up.
+_LANE_FIXTURES = frozenset({"ssm", "ssm_session", "request"})
+# How long the session's end waits for the lanes once their clients refuse to send (requests in flight end
+# with their own timeout; the threads are daemons).
+STOP_WAIT_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +63,21 @@ def lane_of(item: pytest.Item) -> LaneMark | None:
     if not isinstance(name, str) or not name or server not in (POOL, STATEFUL) or set(marker.kwargs) - {"server"}:
         raise pytest.UsageError(f"{item.nodeid}: bad {MARKER} mark; {usage}")
     arguments = tuple(getattr(getattr(item, "_fixtureinfo", None), "argnames", ()))
-    if arguments != ("ssm",) or getattr(item, "callspec", None) is not None:
+    fixtures = set(getattr(item, "fixturenames", ())) - _LANE_FIXTURES
+    if arguments != ("ssm",) or fixtures or getattr(item, "callspec", None) is not None:
+        others = ", ".join(sorted(fixtures | set(arguments) - {"ssm"})) or "parameters"
         raise pytest.UsageError(f"{item.nodeid}: a lane test takes only the `ssm` fixture and no parameters "
-                                f"(it has {', '.join(arguments) or 'none'}); drop the {MARKER} mark or the others")
+                                f"(it has {others}); drop the {MARKER} mark or the others")
     return LaneMark(name, server)
 
 
-def blocked(marks: Iterable[LaneMark], pool: ServerPool, mode: str) -> str | None:
+def runs_in_lane(item: pytest.Item) -> bool:
+    """A marked test pytest will run as it is: one it may skip or expect to fail stays in the main thread."""
+    return lane_of(item) is not None and not any(item.get_closest_marker(m) for m in ("skip", "skipif", "xfail"))
+
+
+def blocked(marks: Iterable[LaneMark], pool: ServerPool) -> str | None:
     """Why the lane tests must run one after another here; ``None`` when they may run side by side."""
-    if mode == "off":
-        return "--ssm-lanes off"
     if pool.fixture_api and not pool.explicit:
         return "the target creates servers through its fixture API (nothing there waits long)"
     if pool.explicit and pool.explicit[-1] in pool.stateful:
@@ -113,6 +129,12 @@ class Lanes:
             thread = threading.Thread(target=_run_all, args=(runs,), name=f"ssm-lane-{name}", daemon=True)
             thread.start()
             self.threads.append(thread)
+
+    def stop(self) -> None:
+        """At the session's end (its clients closed, so a lane sends nothing more): let the threads finish."""
+        deadline = time.monotonic() + STOP_WAIT_S
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def run_of(self, item: pytest.Item) -> LaneRun | None:
         return self._by_item.get(id(item))

@@ -169,13 +169,15 @@ def _lanes_last(config: pytest.Config, state: _State, items: list[pytest.Item]) 
     """Move the lane tests last, where the main thread waits for them (``suite/lanes.py``).
 
     Only where lanes may run: a target given by URL (the embedded one has the
-    fixture API), outside pytest-xdist workers, and not with ``--ssm-lanes off``.
-    A test pytest will skip at setup stays where it is and runs in no lane.
+    fixture API), outside pytest-xdist workers, not with ``--ssm-lanes off``,
+    and not when pytest only sets up (``--setup-only``: no test body runs).
     """
     assert state.config is not None
-    if state.config.embedded or state.config.lanes == "off" or hasattr(config, "workerinput"):
+    marked = [item for item in items if lanes.runs_in_lane(item)]  # every mark is checked, in every mode
+    options = config.option
+    if state.config.embedded or state.config.lanes == "off" or hasattr(config, "workerinput") or \
+            getattr(options, "setuponly", False) or getattr(options, "setupplan", False):
         return
-    marked = [item for item in items if lanes.lane_of(item) is not None and not item.get_closest_marker("skip")]
     if marked:
         items[:] = [item for item in items if item not in marked] + marked
         state.lane_items = marked
@@ -230,6 +232,8 @@ def ssm_session(request: pytest.FixtureRequest) -> Iterator[SuiteSession]:
         yield session
     finally:
         session.close()
+        if state.lanes is not None:
+            state.lanes.stop()
 
 
 def _start_lanes(state: _State, session: SuiteSession) -> None:
@@ -237,7 +241,7 @@ def _start_lanes(state: _State, session: SuiteSession) -> None:
     if not state.lane_items:
         return
     marks = [lanes.lane_of(item) for item in state.lane_items]
-    state.lanes_blocked = lanes.blocked([m for m in marks if m is not None], session.pool, session.config.lanes)
+    state.lanes_blocked = lanes.blocked([m for m in marks if m is not None], session.pool)
     if state.lanes_blocked is not None:
         return
     session.pool.idle()  # chosen first, so that no lane takes it

@@ -15,7 +15,7 @@ from typing import Any
 from manila_ssm.suite import catalogue as cat
 from manila_ssm.suite import known_defects
 from manila_ssm.suite.fixtures import Conformance, parameters
-from manila_ssm.suite.outcomes import Exchange, Outcome, Record
+from manila_ssm.suite.outcomes import Exchange
 
 PHASE1_DONE = "migration_driver_phase1_done"
 # manila/common/constants.py task states, plus "" before a destination is linked
@@ -109,13 +109,8 @@ class Migration:
 
     def _after_progress_race(self, exchange: Exchange) -> Exchange:
         """Note upstream's 500 at the end of phase 1 as the known defect it is, and ask once more."""
-        action = "migration_get_progress"
-        requirement = cat.status_id(action, self.ssm.contract.actions[action].success_code)
-        defect = known_defects.PROGRESS_RACE
-        sink = self.ssm.verify.sink
-        sink.add(Record(requirement, Outcome.KNOWN_DEFECT, sink.test, f"{defect.id}: {defect.cause}",
-                        defect=defect.id, action=action, evidence=(exchange.to_dict(),)))
-        return self.ssm.action(self.source, action)
+        self.ssm.note_progress_race(exchange)
+        return self.ssm.action(self.source, "migration_get_progress")
 
     def wait_phase1(self) -> None:
         def probe() -> tuple[bool | None, str]:

@@ -142,15 +142,15 @@ class Tracker:
             return self._observe(server, view)
 
     def moves_by_itself(self, server: str) -> bool:
-        """Whether a state the server may be in is left without a request (the back end's own work).
-
-        Unknown servers may: nothing is known of them.
+        """Whether the server may move on without a further request: the back end's own work, or a request
+        accepted and not yet carried out. Unknown servers may: nothing is known of them.
         """
         with self._lock:
             belief = self.beliefs.get(server)
             if belief is None:
                 return True
-            return any(follow.after is None for state in belief.states() for follow in self.model[state].follows)
+            return any(follow.after is None or follow.after in pending
+                       for state, pending in belief.items for follow in self.model[state].follows)
 
     def _observe(self, server: str, view: Mapping[str, Any] | None) -> Divergence | None:
         fits = set(self.model.states_for(view))
