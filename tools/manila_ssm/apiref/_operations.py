@@ -14,14 +14,13 @@ import unicodedata
 from typing import Any
 
 import yaml
-from docutils import nodes
 
 from manila_ssm.apiref import rules
 from manila_ssm.apiref._actions import with_bodies
 from manila_ssm.apiref._context import Context
-from manila_ssm.apiref._directives import DirectiveData, Line, apiref_node
+from manila_ssm.apiref._directives import DirectiveData, Line
 from manila_ssm.apiref._samples import read_sample
-from manila_ssm.apiref._walk import RawOperation, Scoped
+from manila_ssm.apiref._walk import Note, RawOperation, Scoped
 from manila_ssm.yamlio import FastSafeLoader
 from manila_ssm.errors import Location
 from manila_ssm.model import Admonition, Operation, Parameter, Sample, StatusCode, VersionNote
@@ -183,13 +182,11 @@ class _Builder:
         return path
 
     def _item(self, item: Scoped) -> None:
-        node = item.node
-        if isinstance(node, nodes.Admonition):
-            where = self.ctx.locate(node.source or self.raw.method.source, node.line)
-            self.fields["admonitions"].append(Admonition(node.tagname, node.astext().strip(), where))
+        data = item.item
+        if isinstance(data, Note):
+            where = self.ctx.locate(data.source or self.raw.method.source, data.line)
+            self.fields["admonitions"].append(Admonition(data.tagname, data.text, where))
             return
-        assert isinstance(node, apiref_node)
-        data = node.data
         at = self.ctx.locate(data.source, data.line)
         handler = getattr(self, "_" + data.name, None)
         if handler is not None:

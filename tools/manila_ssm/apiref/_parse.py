@@ -163,10 +163,7 @@ def _pages_without_operations(
 def _sections(ctx: Context, walked: Walked) -> list[Section]:
     result = []
     for raw in walked.sections:
-        notes = tuple(
-            Admonition(n.tagname, n.astext().strip(), ctx.locate(n.source or raw.source, n.line))
-            for n in raw.admonitions
-        )
+        notes = tuple(Admonition(n.tagname, n.text, ctx.locate(n.source or raw.source, n.line)) for n in raw.admonitions)
         result.append(Section(raw.title, raw.description, ctx.locate(raw.source, raw.line), notes))
     return result
 

@@ -21,10 +21,28 @@ from manila_ssm.apiref._markdown import BODY_ELEMENTS, to_markdown
 
 
 @dataclass(frozen=True, slots=True)
-class Scoped:
-    """A directive or admonition node inside an operation, with its innermost subsection title."""
+class Note:
+    """An admonition as the model needs it (``.. note::``), without its doctree.
 
-    node: nodes.Element
+    Walk results hold no docutils nodes, so that they can be kept in the build
+    cache (a node pickles its whole document through its parent).
+    """
+
+    tagname: str
+    text: str
+    source: str | None
+    line: int | None
+
+    @classmethod
+    def of(cls, node: nodes.Element) -> Note:
+        return cls(node.tagname, node.astext().strip(), node.source, node.line)
+
+
+@dataclass(frozen=True, slots=True)
+class Scoped:
+    """A directive or admonition inside an operation, with its innermost subsection title."""
+
+    item: DirectiveData | Note
     subsection: str | None
 
 
@@ -43,7 +61,7 @@ class RawSection:
     description: str
     source: str
     line: int
-    admonitions: tuple[nodes.Element, ...]
+    admonitions: tuple[Note, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +159,10 @@ def _inside_operation(section: nodes.section) -> bool:
     return False
 
 
+def _scoped(node: nodes.Node, subsection: str | None) -> Scoped:
+    return Scoped(node.data if isinstance(node, apiref_node) else Note.of(node), subsection)  # type: ignore[arg-type]
+
+
 def walk(document: nodes.document) -> Walked:
     operations: list[RawOperation] = []
     sections: list[RawSection] = []
@@ -149,7 +171,7 @@ def walk(document: nodes.document) -> Walked:
         if not methods:
             if _inside_operation(section):
                 continue  # "Request", "Response example": parts of an operation, not sections
-            admonitions = tuple(c for c in section.children if isinstance(c, nodes.Admonition))
+            admonitions = tuple(Note.of(c) for c in section.children if isinstance(c, nodes.Admonition))
             sections.append(
                 RawSection(
                     _title(section),
@@ -171,9 +193,9 @@ def walk(document: nodes.document) -> Walked:
                 pending.clear()
                 operations.append(current)
             elif current is None:
-                pending.append(Scoped(node, subsection))
+                pending.append(_scoped(node, subsection))
             else:
-                current.items.append(Scoped(node, subsection))
+                current.items.append(_scoped(node, subsection))
     placed = {id(op.method) for op in operations}
     stray = tuple(
         node.data
