@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from manila_ssm._pickling import by_fields
 from manila_ssm.apiref import rules
 from manila_ssm.apiref._yaml import load_entries
 from manila_ssm.errors import Finding, Location, SpecError
@@ -54,15 +55,28 @@ def observe(path: Path) -> None:
         seen[os.path.abspath(path)] = fingerprint(path)
 
 
+def note(path: str, digest: str) -> None:
+    """Note ``path`` as ``observe`` does, with a fingerprint already taken in this build."""
+    seen = _OBSERVED.get()
+    if seen is not None:
+        seen[os.path.abspath(path)] = digest
+
+
 @contextmanager
 def observing() -> Iterator[dict[str, str]]:
-    """Collect every file read (or looked for) in the block: absolute path → ``fingerprint``."""
+    """Collect every file read (or looked for) in the block: absolute path → ``fingerprint``.
+
+    Blocks nest: what an inner block saw, the outer one saw too.
+    """
     seen: dict[str, str] = {}
+    outer = _OBSERVED.get()
     token = _OBSERVED.set(seen)
     try:
         yield seen
     finally:
         _OBSERVED.reset(token)
+        if outer is not None:
+            outer.update(seen)
 
 
 class UnreadableFile(Exception):
@@ -124,6 +138,7 @@ def read_text(path: Path, root: Path | None = None) -> str:
 _VERSION_FIELDS = ("min_version", "max_version")
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class StatusDef:
     """One code of a ``status.yaml``: its reason texts by name (``default`` first)."""
@@ -290,6 +305,7 @@ __all__ = [
     "UnreadableFile",
     "confined",
     "fingerprint",
+    "note",
     "observe",
     "observing",
     "load_parameters",

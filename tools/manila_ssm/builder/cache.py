@@ -20,7 +20,8 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -71,16 +72,87 @@ class _Entry:
     value: Any
 
 
+def _key(question: tuple[str, ...]) -> str:
+    return hashlib.sha256("\0".join((toolkit_version(), *question)).encode()).hexdigest()
+
+
+def _unpickled(data: bytes) -> Any:
+    """``pickle.loads``, or ``None`` for a corrupt or foreign pickle (the cache folder is the user's)."""
+    try:
+        return pickle.loads(data)
+    except Exception:  # noqa: BLE001 - unpickling damaged bytes raises nearly anything; a bad entry is a miss
+        return None
+
+
+class PageStore:
+    """What one build question's last build kept of its pages (``apiref.PageCache`` entries).
+
+    One file per question, read whole at the start (its entries stay pickled
+    until asked for) and replaced at the end by the entries this build used,
+    so it holds one build's worth. Each entry is valid on its own terms (the
+    page cache checks what it read), so a store left by any earlier build,
+    or none, only changes how much is reused, never the result.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            kept = _unpickled(path.read_bytes())
+        except OSError:
+            kept = None
+        self._old: dict[str, bytes] = kept if isinstance(kept, dict) else {}
+        self._new: dict[str, bytes] = {}
+
+    def get(self, key: str) -> Any:
+        data = self._new.get(key) or self._old.get(key)
+        if not isinstance(data, bytes):
+            return None
+        value = _unpickled(data)
+        if value is not None:
+            self._new[key] = data
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        try:
+            self._new[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, RecursionError, TypeError, AttributeError):
+            pass  # an entry that cannot be kept only costs time
+
+    def save(self) -> None:
+        _write(self.path, pickle.dumps(self._new, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+@contextmanager
+def page_store(question: tuple[str, ...]) -> Iterator[PageStore | None]:
+    """The page store of ``question`` (``None`` with the cache off), saved when the block ends without error."""
+    folder = cache_dir()
+    if folder is None:
+        yield None
+        return
+    store = PageStore(folder / f"{_key(question)}.pages.pickle")
+    yield store
+    store.save()
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
 def cached(question: tuple[str, ...], root: Path, compute: Callable[[], T]) -> tuple[T, bool]:
     """``compute()``'s result for ``question`` over the tree ``root``, and whether it came from the cache."""
     folder = cache_dir()
     if folder is None:
         return compute(), False
-    key = hashlib.sha256("\0".join((toolkit_version(), *question)).encode()).hexdigest()
-    path = folder / f"{key}.pickle"
+    path = folder / f"{_key(question)}.pickle"
     try:
-        entry = pickle.loads(path.read_bytes())
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        entry = _unpickled(path.read_bytes())
+    except OSError:
         entry = None
     if (
         isinstance(entry, _Entry)
@@ -93,13 +165,10 @@ def cached(question: tuple[str, ...], root: Path, compute: Callable[[], T]) -> t
         value = compute()
     if listing(root) == before:  # a tree that changed under the build is not worth keeping
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_bytes(pickle.dumps(_Entry(dict(reads), before, value), protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(temporary, path)
-        except (OSError, pickle.PicklingError, RecursionError):
+            _write(path, pickle.dumps(_Entry(dict(reads), before, value), protocol=pickle.HIGHEST_PROTOCOL))
+        except (pickle.PicklingError, RecursionError):
             pass  # a cache that cannot be written only costs time
     return value, False
 
 
-__all__ = ["cache_dir", "cached", "listing", "toolkit_version"]
+__all__ = ["PageStore", "cache_dir", "cached", "listing", "page_store", "toolkit_version"]

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from manila_ssm import jsonio, paths
 from manila_ssm.apiref._files import fingerprint
-from manila_ssm.builder.cache import cached
+from manila_ssm.builder.cache import cached, page_store
 from manila_ssm.builder.contracts import CONTRACTS, DOCUMENTED, EFFECTIVE, build_source, default_options, effective_from_documented
 from manila_ssm.builder.generate import Generated, committed, contract_files, expected, write
 from manila_ssm.builder.detect import options_for
@@ -78,9 +78,11 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     def compute() -> tuple[dict[str, str], tuple[int, int], list[Finding], list[Finding]]:
         # Imported here: a build the cache answers needs neither jsonschema nor jsonschema-rs.
+        from manila_ssm.apiref import PageCache
         from manila_ssm.builder.validate import validate_examples, validate_openapi
 
-        built = build_source(args.source, options)
+        with page_store(question) as pages:
+            built = build_source(args.source, options, PageCache(pages) if pages is not None else None)
         findings = list(built.findings)
         document = built.document
         if contract == EFFECTIVE:

@@ -1,0 +1,171 @@
+"""A tree's ``index.rst`` parsed with its pages spliced in from their own parses, cached.
+
+docutils parses ``index.rst`` as usual, but each ``.. include::`` of the index
+itself is taken over: the page comes from the cache when it was parsed before
+from the same parser state (``_units.Start``, then what the page read of the
+registries, validated), else it is parsed on its own (``_units.parse_unit``).
+The index's document then holds, in the page's place, a :class:`Marker`
+carrying the page's walk and placeholders for the sections the page left
+open, and the parser state moves on as the page moved it (title styles,
+names, roles, includes). The result equals the whole tree's parse; where that
+cannot be shown the tree is :class:`Unspliceable` and is parsed whole: an
+include inside another construct or without a blank line after it, a page
+that ends inside a construct or leaves content in a section it did not open,
+sections hung under an operation of another page, index content left in a
+page's section, and ``.. role::`` definitions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from docutils import nodes
+from docutils.statemachine import StringList
+
+from manila_ssm.apiref._directives import role_labels, set_roles
+from manila_ssm.apiref._rst import Locate
+from manila_ssm.apiref._units import Frame, Start, UnitParse, name_state, parse_unit, set_name_state
+from manila_ssm.apiref._walk import Marker, Placeholder, methods_of, title_of
+
+_INVISIBLE = (nodes.comment, nodes.target, nodes.system_message, Marker, Placeholder)
+
+
+class Unspliceable(Exception):
+    """The tree's parse cannot be put together from its pages' own parses (the reason says why)."""
+
+
+class UnitStore(Protocol):
+    """Where page parses are kept between builds (``manila_ssm.builder.cache``)."""
+
+    def get(self, key: str) -> Any: ...
+
+    def put(self, key: str, value: Any) -> None: ...
+
+
+class Splicer:
+    """Takes over the index's includes during one parse of ``index.rst`` (``settings.apiref_splice``)."""
+
+    def __init__(self, store: UnitStore, root: Path, bound: Path | None, locate: Locate,
+                 fingerprint: Callable[[str], str], parsed: list[str]) -> None:
+        self.store, self.root, self.bound, self.locate = store, root, bound, locate
+        self.fingerprint = fingerprint
+        self.parsed = parsed
+        """Where the pages docutils parsed (not taken from the store) are listed."""
+        self.messages: list[Any] = []
+        self.placeholders: list[Placeholder] = []
+        self.assumed: list[tuple[str, list[nodes.Element]]] = []
+
+    def splice(self, directive: Any, path: str, text: str, lines: StringList) -> bool:
+        """Put the page ``path`` in place of ``directive``; ``Unspliceable`` when that would not be exact."""
+        machine, state = directive.state_machine, directive.state
+        top = machine
+        while getattr(top, "parent_state_machine", None) is not None:
+            top = top.parent_state_machine
+        node = state.parent
+        nested_list = machine is not top and machine.parent_state_machine is top and type(state).__name__ == "Explicit"
+        if (machine is not top and not nested_list) or node is not top.node or not isinstance(node, (nodes.section, nodes.document)):
+            raise Unspliceable(f"{path} is included inside another construct")
+        document = state.document
+        chain = _sections_above(node)
+        frames = tuple(_frame(section) for section in chain)
+        labels = role_labels()
+        if labels is None:
+            raise Unspliceable("a role the cache cannot name (`.. role::`)")
+        styles = state.memo.title_styles
+        start = Start(tuple(styles), len(chain), labels)
+        key = _key("unit", self.root, self.bound, document["source"], path, hashlib.sha256(text.encode()).hexdigest(), start)
+        unit = self._cached(key, frames, document)
+        if unit is None:
+            unit = parse_unit(
+                path, lines, document_source=document["source"], frames=frames, styles=list(styles),
+                names={name: name_state(document, name) for name in document.names},  # type: ignore[misc]
+                substitutions=frozenset(document.substitution_defs),
+                includers=document.__dict__.setdefault("apiref_includers", {}),
+                root=self.root, bound=self.bound, locate=self.locate, fingerprint=self.fingerprint,
+            )
+            if unit is None:
+                raise Unspliceable(f"{path} cannot be parsed on its own")
+            self.parsed.append(path)
+            self.store.put(key, unit)
+        ident = _key(key, unit.frames, unit.names_read, unit.substitutions_read, unit.includers_read, unit.reads)
+        self._apply(unit, ident, directive, node, [document, *chain])
+        return True
+
+    def _cached(self, key: str, frames: tuple[Frame, ...], document: nodes.document) -> UnitParse | None:
+        unit = self.store.get(key)
+        if not isinstance(unit, UnitParse) or unit.frames != frames[: len(unit.frames)]:
+            return None
+        includers = document.__dict__.get("apiref_includers", {})
+        if (
+            all(name_state(document, name) == state for name, state in unit.names_read)
+            and all((name in document.substitution_defs) == held for name, held in unit.substitutions_read)
+            and all(frozenset(includers.get(page, ())) == by for page, by in unit.includers_read)
+            and all(self.fingerprint(path) == digest for path, digest in unit.reads)
+        ):
+            return unit
+        return None
+
+    def _apply(self, unit: UnitParse, ident: str, directive: Any, node: nodes.Element, spine: list[nodes.Element]) -> None:
+        """Move the parser state on as the page's own parse did, and mark its place."""
+        marker = Marker()
+        marker.shelved, marker.ident, marker.toctrees = unit.walk, ident, unit.toctrees
+        node += marker
+        self.messages.append(unit.findings)
+        parent = spine[unit.exit_depth]
+        for frame in unit.exit:
+            placeholder = Placeholder()
+            placeholder += nodes.title("", frame.title)
+            placeholder.source, placeholder.methods = frame.source, frame.methods
+            parent += placeholder
+            parent = placeholder
+            self.placeholders.append(placeholder)
+        directive.state.memo.title_styles[:] = unit.styles
+        machine = directive.state_machine
+        while machine is not None:
+            machine.node = parent
+            machine = getattr(machine, "parent_state_machine", None)
+        document = directive.state.document
+        for name, state in unit.names_written:
+            set_name_state(document, name, state)
+        for name in unit.substitutions_written:
+            document.substitution_defs.setdefault(name, nodes.substitution_definition())
+        includers = document.__dict__.setdefault("apiref_includers", {})
+        for page, by in unit.includers_added:
+            includers.setdefault(page, set()).add(by)
+        for dependency in unit.dependencies:
+            document.settings.record_dependencies.add(dependency)
+        set_roles(unit.roles)
+        self.assumed.append((unit.walk.title, spine[1 : unit.attach + 1]))
+
+    def finish(self, document: nodes.document) -> None:
+        """Check what the pages assumed of the sections they hang under, now that the index is parsed."""
+        for placeholder in self.placeholders:
+            if any(not isinstance(child, _INVISIBLE) for child in placeholder.children[1:]):
+                raise Unspliceable("the index leaves content in a section a page opened")
+        for page, sections in self.assumed:
+            if any(_frame(section).methods for section in sections):
+                raise Unspliceable(f"the sections of {page!r} would be parts of an operation of the index")
+
+
+def _key(*parts: Any) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _frame(section: nodes.Element) -> Frame:
+    if isinstance(section, Placeholder):
+        return Frame(title_of(section), section.source, section.methods)
+    return Frame(title_of(section), section.source, bool(methods_of(section)))
+
+
+def _sections_above(node: nodes.Element) -> list[nodes.Element]:
+    chain = []
+    while isinstance(node, nodes.section):
+        chain.append(node)
+        node = node.parent
+    return chain[::-1]
+
+
+__all__ = ["Splicer", "UnitStore", "Unspliceable"]
