@@ -418,23 +418,25 @@ class Include(Directive):
             ]
         settings = document.settings
         settings.record_dependencies.add(str(path))
-        lines, flattened = repair(
-            string2lines(text, tab_width=settings.tab_width, convert_whitespace=True), str(path)
-        )
-        register_extension_roles(lines)
-        report_flattened(reporter, str(path), flattened)
         # A tree's parse may take the page from its own parse instead (``_splice``): then only the
         # padding goes in, so that docutils reads the index on as it would after the page.
         splice = getattr(settings, "apiref_splice", None)
-        spliced = splice is not None and splice.splice(self, str(path), text, lines)
+        length = splice.splice(self, str(path), text) if splice is not None else None
+        if length is None:
+            lines, flattened = repair(
+                string2lines(text, tab_width=settings.tab_width, convert_whitespace=True), str(path)
+            )
+            register_extension_roles(lines)
+            report_flattened(reporter, str(path), flattened)
+            length = len(lines)
         # What StateMachine.insert_input does, with our line-numbered StringList.
         machine.input_lines.insert(
-            machine.line_offset + 1, "", source="internal padding after " + str(path), offset=len(lines)
+            machine.line_offset + 1, "", source="internal padding after " + str(path), offset=length
         )
         machine.input_lines.insert(
             machine.line_offset + 1, "", source="internal padding before " + str(path), offset=-1
         )
-        if not spliced:
+        if splice is None:
             machine.input_lines.insert(machine.line_offset + 2, lines)
         return []
 

@@ -115,6 +115,11 @@ class PageCache:
     """Why the tree was parsed whole, when it was."""
     _prints: dict[str, str] = field(default_factory=dict)
     _tables: dict[tuple[str, Path], Loaded] = field(default_factory=dict)
+    _origins: dict[int, str] = field(default_factory=dict)
+
+    def origin(self, operation: Operation) -> str | None:
+        """What names ``operation``'s content: the cached build it came from (``None`` for one not cached)."""
+        return self._origins.get(id(operation))
 
     def fingerprint(self, path: str) -> str:
         """The file's fingerprint, taken once per run, noted for the build cache."""
@@ -162,6 +167,10 @@ class PageCache:
             if key:
                 self.built += 1
                 self.store.put(key, found)
+        if key:
+            named = _key(key, found.reads)  # the key and what the build read determine the operations
+            for index, operation in enumerate(found.operations):
+                self._origins[id(operation)] = f"{named}:{index}"
         for event in found.events:
             if isinstance(event, Use):
                 files = ctx.parameter_files if event.kind == "parameters" else ctx.status_files

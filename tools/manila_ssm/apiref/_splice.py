@@ -18,15 +18,18 @@ page's section, and ``.. role::`` definitions.
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from docutils import nodes
-from docutils.statemachine import StringList
+from docutils import nodes, utils
+from docutils.statemachine import string2lines
 
-from manila_ssm.apiref._directives import role_labels, set_roles
-from manila_ssm.apiref._rst import Locate
+from manila_ssm.apiref._directives import register_extension_roles, report_flattened, role_labels, set_roles
+from manila_ssm.apiref._flattened import repair
+from manila_ssm.apiref._rst import Locate, to_findings
 from manila_ssm.apiref._units import Frame, Start, UnitParse, name_state, parse_unit, set_name_state
 from manila_ssm.apiref._walk import Marker, Placeholder, methods_of, title_of
 
@@ -58,8 +61,11 @@ class Splicer:
         self.placeholders: list[Placeholder] = []
         self.assumed: list[tuple[str, list[nodes.Element]]] = []
 
-    def splice(self, directive: Any, path: str, text: str, lines: StringList) -> bool:
-        """Put the page ``path`` in place of ``directive``; ``Unspliceable`` when that would not be exact."""
+    def splice(self, directive: Any, path: str, text: str) -> int:
+        """Put the page ``path`` (its ``text``) in place of ``directive``; return its number of lines.
+
+        ``Unspliceable`` when that would not be exact.
+        """
         machine, state = directive.state_machine, directive.state
         top = machine
         while getattr(top, "parent_state_machine", None) is not None:
@@ -79,20 +85,32 @@ class Splicer:
         key = _key("unit", self.root, self.bound, document["source"], path, hashlib.sha256(text.encode()).hexdigest(), start)
         unit = self._cached(key, frames, document)
         if unit is None:
-            unit = parse_unit(
-                path, lines, document_source=document["source"], frames=frames, styles=list(styles),
-                names={name: name_state(document, name) for name in document.names},  # type: ignore[misc]
-                substitutions=frozenset(document.substitution_defs),
-                includers=document.__dict__.setdefault("apiref_includers", {}),
-                root=self.root, bound=self.bound, locate=self.locate, fingerprint=self.fingerprint,
-            )
-            if unit is None:
-                raise Unspliceable(f"{path} cannot be parsed on its own")
+            unit = self._parse(path, text, directive, frames, list(styles))
             self.parsed.append(path)
             self.store.put(key, unit)
         ident = _key(key, unit.frames, unit.names_read, unit.substitutions_read, unit.includers_read, unit.reads)
         self._apply(unit, ident, directive, node, [document, *chain])
-        return True
+        return unit.length
+
+    def _parse(self, path: str, text: str, directive: Any, frames: tuple[Frame, ...], styles: list[Any]) -> UnitParse:
+        """What ``Include`` does with the page, then the page's own parse (``_units.parse_unit``)."""
+        document = directive.state.document
+        lines, flattened = repair(string2lines(text, tab_width=document.settings.tab_width, convert_whitespace=True), path)
+        register_extension_roles(lines)
+        messages: list[nodes.system_message] = []
+        reporter = utils.Reporter(path, 5, 5, io.StringIO())
+        reporter.attach_observer(messages.append)
+        report_flattened(reporter, path, flattened)
+        unit = parse_unit(
+            path, lines, document_source=document["source"], frames=frames, styles=styles,
+            names={name: name_state(document, name) for name in document.names},  # type: ignore[misc]
+            substitutions=frozenset(document.substitution_defs),
+            includers=document.__dict__.setdefault("apiref_includers", {}),
+            root=self.root, bound=self.bound, locate=self.locate, fingerprint=self.fingerprint,
+        )
+        if unit is None:
+            raise Unspliceable(f"{path} cannot be parsed on its own")
+        return replace(unit, findings=(*to_findings(messages, self.locate), *unit.findings), length=len(lines))
 
     def _cached(self, key: str, frames: tuple[Frame, ...], document: nodes.document) -> UnitParse | None:
         unit = self.store.get(key)

@@ -101,6 +101,8 @@ class UnitParse:
     dependencies: tuple[str, ...]
     reads: tuple[tuple[str, str], ...]
     """Every file the parse read or looked for, with its ``fingerprint``."""
+    length: int = 0
+    """How many lines the page has (after repair): the ``include`` directive's padding names it."""
 
 
 def name_state(document: nodes.document, name: str) -> NameState | None:

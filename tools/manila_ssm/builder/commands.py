@@ -78,21 +78,22 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     def compute() -> tuple[dict[str, str], tuple[int, int], list[Finding], list[Finding]]:
         # Imported here: a build the cache answers needs neither jsonschema nor jsonschema-rs.
-        from manila_ssm.apiref import PageCache
         from manila_ssm.builder.validate import validate_examples, validate_openapi
 
-        with page_store(question) as pages:
-            built = build_source(args.source, options, PageCache(pages) if pages is not None else None)
-        findings = list(built.findings)
-        document = built.document
-        if contract == EFFECTIVE:
-            effective = effective_from_documented(document)
-            document = effective.document
-            findings += effective.findings
-        files = contract_files(contract, document, options)
-        findings += validate_examples(document, where)
-        # The files' text is kept (a build the cache answers only writes), and what the summary counts.
-        texts = {name: jsonio.dumps(value) for name, value in files.items()}
+        with page_store(question) as store:
+            built = build_source(args.source, options, store)
+            memo = built.memo
+            findings = list(built.findings)
+            document = built.document
+            if contract == EFFECTIVE:
+                effective = effective_from_documented(document)
+                document = effective.document
+                findings += effective.findings
+            files = contract_files(contract, document, options)
+            # The memo's example findings belong to the documents the groups built: not to one the errata changed.
+            findings += validate_examples(document, where, memo=memo if contract == DOCUMENTED else None)
+            # The files' text is kept (a build the cache answers only writes), and what the summary counts.
+            texts = {name: memo.text(name, value) if memo is not None else jsonio.dumps(value) for name, value in files.items()}
         items = document.get("paths", {})
         counts = (sum(len(item) for item in items.values()), len(items))
         return texts, counts, findings, validate_openapi(document, where)

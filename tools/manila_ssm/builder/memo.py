@@ -1,0 +1,143 @@
+"""What earlier builds made of each operation, reused when made from the same sections.
+
+The page cache (``apiref.PageCache``) names every operation it returns by
+the cached parse it was built from (its *origin*). A group of
+``build_openapi`` (one method and URL) is a function of its operations, the
+URL forms, the options and where locations are made relative to: keyed by
+those, its items, schemas and findings are kept (``openapi.Group``), valid
+while the schema names it took are still free. The findings of a group's
+examples are kept under the same key, when its schemas refer to nothing
+outside it. Generated text is kept by content: each path item and component
+schema of the OpenAPI document, and each schema file, under a digest of
+its ``marshal`` form, so a document is written by joining pieces.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+from manila_ssm import jsonio
+from manila_ssm.builder.openapi import Group
+from manila_ssm.builder.options import BuildOptions
+from manila_ssm.errors import Finding
+from manila_ssm.model import Operation
+
+_SCHEMA = "#/components/schemas/"
+_PATH_ITEM = "\n    "  # where jsonio writes a path item: root -> "paths" -> item
+_COMPONENT = "\n      "  # root -> "components" -> "schemas" -> schema
+
+
+class BuildMemo:
+    """Groups, example findings and texts of earlier builds, in the store the page cache uses."""
+
+    def __init__(self, store: Any, origin: Callable[[Operation], str | None], options: BuildOptions, base: str,
+                 pages: Any = None) -> None:
+        self.store, self.origin = store, origin
+        self.pages = pages
+        """The page cache the operations came from (``apiref.PageCache``): what the parse reused."""
+        self.salt = hashlib.sha256(pickle.dumps((options, base), protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+        self.groups: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
+        """(URL, method) -> the key of the group that wrote it, and the schemas it owns."""
+        self._methods: dict[str, str] = {}
+        self.built = 0
+        """How many groups were built (the rest came from the store)."""
+
+    # openapi.GroupMemo
+    def key(self, method: str, path: str, ops: list[Operation], urls: list[str]) -> str | None:
+        origins = [self.origin(op) for op in ops]
+        if any(origin is None for origin in origins):
+            return None
+        key = _digest(("group", self.salt, method, path, tuple(origins), tuple(urls)))
+        self._methods[key] = method.lower()
+        return key
+
+    def get(self, key: str, names: set[str]) -> Group | None:
+        group = self.store.get(key)
+        if not isinstance(group, Group) or any((name in names) != taken for name, taken in group.asked):
+            return None
+        self._note(key, group)
+        return group
+
+    def put(self, key: str, group: Group, urls: list[str], method: str) -> None:
+        self.built += 1
+        self.store.put(key, group)
+        self._note(key, group)
+
+    def _note(self, key: str, group: Group) -> None:
+        own = frozenset(name for name, _ in group.schemas)
+        for url, _ in group.items:
+            self.groups[(url, self._methods[key])] = (key, own)
+
+    # validate.ExampleMemo
+    def examples(self, path: str, method: str, file: str) -> tuple[str, list[Finding]] | None:
+        owner = self.groups.get((path, method))
+        found = self.store.get(_digest(("examples", owner[0], path, method, file))) if owner else None
+        return (found[0], list(found[1])) if isinstance(found, tuple) and len(found) == 2 else None
+
+    def keep_examples(self, path: str, method: str, file: str, origin: str, findings: list[Finding], document: dict[str, Any]) -> None:
+        owner = self.groups.get((path, method))
+        if owner is None or not _refers_only_to(document["paths"][path][method], owner[1], document):
+            return
+        self.store.put(_digest(("examples", owner[0], path, method, file)), (origin, tuple(findings)))
+
+    def text(self, name: str, value: Any) -> str:
+        """``jsonio.dumps(value)``, from pieces written before where the document's parts are the same."""
+        pieces: dict[int, tuple[str, str]] = {}
+        if name.startswith("openapi/") and isinstance(value, dict):
+            for item in (value.get("paths") or {}).values():
+                self._piece(item, _PATH_ITEM, pieces)
+            for schema in ((value.get("components") or {}).get("schemas") or {}).values():
+                self._piece(schema, _COMPONENT, pieces)
+        else:
+            self._piece(value, "\n", pieces)
+            if id(value) in pieces:
+                return pieces[id(value)][1] + "\n"
+        return jsonio.dumps(value, pieces)
+
+    def _piece(self, value: Any, newline: str, pieces: dict[int, tuple[str, str]]) -> None:
+        try:
+            key = _digest(("text", newline, hashlib.sha256(marshal.dumps(value, 2)).hexdigest()))
+        except ValueError:  # not plain data: written whole
+            return
+        text = self.store.get(key)
+        if not isinstance(text, str):
+            text = jsonio.fragment(value, newline)
+            if text is None:
+                return
+            self.store.put(key, text)
+        pieces[id(value)] = (newline, text)
+
+
+def _refers_only_to(operation: dict[str, Any], own: frozenset[str], document: dict[str, Any]) -> bool:
+    """Whether the schemas ``operation`` reaches are its group's own (and the options' fault and headers)."""
+    components = (document.get("components") or {}).get("schemas") or {}
+    todo, seen = [operation], set()
+    while todo:
+        value = todo.pop()
+        if isinstance(value, dict):
+            ref = value.get("$ref")
+            if isinstance(ref, str):
+                if ref.startswith(_SCHEMA):
+                    name = ref[len(_SCHEMA):]
+                    if name not in own and name != "Fault":
+                        return False
+                    if name not in seen and name in components:
+                        seen.add(name)
+                        todo.append(components[name])
+                elif not ref.startswith("#/components/headers/"):
+                    return False
+            todo.extend(value.values())
+        elif isinstance(value, list):
+            todo.extend(value)
+    return True
+
+
+def _digest(parts: Any) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+__all__ = ["BuildMemo"]
