@@ -97,8 +97,9 @@ def tree_facts(source: Path) -> TreeFacts:
     root = _root(source)
     conf = _conf_values(root)
     text = _page_text(root)
-    legacy = _LEGACY.search(text)
-    modern = _MODERN.search(text)
+    # The literal test first: the patterns scan the whole tree's text when they find nothing.
+    legacy = _LEGACY.search(text) if "-API-Version" in text else None
+    modern = _MODERN.search(text) if "OpenStack-API-Version" in text else None
     repo = conf.get("openstackdocs_repo_name", "")
     service = (
         repo.rsplit("/", 1)[-1]

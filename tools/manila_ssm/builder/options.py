@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from manila_ssm.errors import Finding, Location, Severity, SpecError
+from manila_ssm.yamlio import FastSafeLoader
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +62,14 @@ def load_options(path: Path) -> BuildOptions:
     """Read build options from a YAML mapping; unknown keys are errors, not ignored."""
     where = Location(str(path))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise SpecError(_finding(where, f"cannot read build options: {error.strerror}")) from None
+    try:
+        try:
+            data = yaml.load(text, Loader=FastSafeLoader)
+        except yaml.YAMLError:
+            data = yaml.safe_load(text)  # PyYAML's own loader says what is wrong, in its words
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
