@@ -66,9 +66,9 @@ def test_a_cached_build_equals_an_uncached_one(name: str, tmp_path: Path, monkey
     original = cache.cached
 
     def spy(question, root, compute):  # type: ignore[no-untyped-def]
-        def counted():  # type: ignore[no-untyped-def]
+        def counted(store):  # type: ignore[no-untyped-def]
             computed.append(True)
-            return compute()
+            return compute(store)
         return original(question, root, counted)
 
     monkeypatch.setattr("manila_ssm.builder.commands.cached", spy)
@@ -89,7 +89,7 @@ def test_a_changed_toolkit_does_not_reuse_entries(tmp_path: Path, monkeypatch: p
     _build(tree, tmp_path / "out")
     monkeypatch.setattr(cache, "toolkit_version", lambda: "another version")
     calls = []
-    value, hit = cache.cached(("spec build", str(tree)), tree, lambda: calls.append(1))
+    value, hit = cache.cached(("spec build", str(tree)), tree, lambda store: calls.append(1))
     assert not hit and calls == [1]
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from json.encoder import encode_basestring
 from collections.abc import Mapping
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ class _Unusual(Exception):
     """A value the fast path does not write; ``json.dumps`` writes it (or raises) instead."""
 
 
-def _text(document: Any, newline: str = "\n", pieces: Mapping[int, tuple[str, str]] | None = None) -> str:
+def _text(document: Any, newline: str = "\n", pieces: Mapping[int, tuple[str, str]] | None = None,
+          placed: dict[int, tuple[int, int]] | None = None) -> str:
     """``json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)``, the same characters, faster.
 
     With an indent, the standard library leaves its C encoder for a generator
@@ -24,10 +26,12 @@ def _text(document: Any, newline: str = "\n", pieces: Mapping[int, tuple[str, st
 
     ``newline`` is the line break and indent the value starts at (for a
     value nested in a document); ``pieces`` holds text written before for
-    values of the document (by ``id``, with the ``newline`` they were written at).
+    values of the document (by ``id``, with the ``newline`` they were written
+    at), and ``placed`` receives where each piece went in the text.
     """
     parts: list[str] = []
     known = pieces or {}
+    where: list[tuple[int, int]] = []
     append = parts.append
     float_text = float.__repr__
     int_text = int.__repr__
@@ -36,6 +40,7 @@ def _text(document: Any, newline: str = "\n", pieces: Mapping[int, tuple[str, st
         kind = type(o)
         piece = known.get(id(o))
         if piece is not None and piece[0] == newline:
+            where.append((id(o), len(parts)))
             append(piece[1])
         elif kind is str:
             append(encode_basestring(o))
@@ -79,14 +84,26 @@ def _text(document: Any, newline: str = "\n", pieces: Mapping[int, tuple[str, st
             raise _Unusual
 
     value(document, newline)
+    if placed is not None and where:
+        offsets = [0, *itertools.accumulate(map(len, parts))]
+        for ident, index in where:
+            placed[ident] = (offsets[index], offsets[index + 1])
     return "".join(parts)
 
 
-def dumps(document: Any, pieces: Mapping[int, tuple[str, str]] | None = None) -> str:
-    """The text of ``document``; ``pieces`` are texts of some of its values, written before by :func:`fragment`."""
+def dumps(document: Any, pieces: Mapping[int, tuple[str, str]] | None = None,
+          placed: dict[int, tuple[int, int]] | None = None) -> str:
+    """The text of ``document``.
+
+    ``pieces`` are texts of some of its values, written before by
+    :func:`fragment`; ``placed`` receives where they went in the text (left
+    empty when ``json.dumps`` writes the document).
+    """
     try:
-        return _text(document, pieces=pieces) + "\n"
+        return _text(document, pieces=pieces, placed=placed) + "\n"
     except (_Unusual, RecursionError, TypeError, ValueError):
+        if placed is not None:
+            placed.clear()
         # json.dumps writes it, or raises what it always raised (circular, too deep, a bad key).
         return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

@@ -121,6 +121,9 @@ class PageCache:
         """What names ``operation``'s content: the cached build it came from (``None`` for one not cached)."""
         return self._origins.get(id(operation))
 
+    def __post_init__(self) -> None:
+        self._prints = getattr(self.store, "prints", self._prints)  # the store's: each file is hashed once per build
+
     def fingerprint(self, path: str) -> str:
         """The file's fingerprint, taken once per run, noted for the build cache."""
         digest = self._prints.get(path)

@@ -20,8 +20,8 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -70,10 +70,8 @@ class _Entry:
     reads: dict[str, str]
     listing: str
     value: Any
-
-
-def _key(question: tuple[str, ...]) -> str:
-    return hashlib.sha256("\0".join((toolkit_version(), *question)).encode()).hexdigest()
+    token: str = ""
+    """Names the build that wrote it: entries of that build that refer to its value (text spans) carry it too."""
 
 
 def _unpickled(data: bytes) -> Any:
@@ -85,13 +83,15 @@ def _unpickled(data: bytes) -> Any:
 
 
 class PageStore:
-    """What one build question's last build kept of its pages (``apiref.PageCache`` entries).
+    """The entries one build question's last build kept: its result, and what it made of each page.
 
-    One file per question, read whole at the start (its entries stay pickled
-    until asked for) and replaced at the end by the entries this build used,
-    so it holds one build's worth. Each entry is valid on its own terms (the
-    page cache checks what it read), so a store left by any earlier build,
-    or none, only changes how much is reused, never the result.
+    One file per question (``<key>.pickle``), read whole at the start (its
+    entries stay pickled until asked for) and replaced at the end by the
+    entries this build used, so it holds one build's worth. Each entry is
+    valid on its own terms (whoever reads it checks what it was made from),
+    so a store left by any earlier build, or none, only changes how much is
+    reused, never the result. ``prints`` holds the fingerprints taken in this
+    build, so that each file is hashed once.
     """
 
     def __init__(self, path: Path) -> None:
@@ -102,15 +102,22 @@ class PageStore:
             kept = None
         self._old: dict[str, bytes] = kept if isinstance(kept, dict) else {}
         self._new: dict[str, bytes] = {}
+        self.prints: dict[str, str] = {}
+        self.token = secrets.token_hex(16)
+        previous = self._unpickle(self._old.get(_RESULT))
+        self.previous: _Entry | None = previous if isinstance(previous, _Entry) else None
+        """The last build's result, whether or not it still holds."""
 
     def get(self, key: str) -> Any:
         data = self._new.get(key) or self._old.get(key)
-        if not isinstance(data, bytes):
-            return None
-        value = _unpickled(data)
+        value = self._unpickle(data)
         if value is not None:
-            self._new[key] = data
+            self._new[key] = data  # type: ignore[assignment]
         return value
+
+    @staticmethod
+    def _unpickle(data: bytes | None) -> Any:
+        return _unpickled(data) if isinstance(data, bytes) else None
 
     def put(self, key: str, value: Any) -> None:
         try:
@@ -118,57 +125,52 @@ class PageStore:
         except (pickle.PicklingError, RecursionError, TypeError, AttributeError):
             pass  # an entry that cannot be kept only costs time
 
+    def fingerprint(self, path: str) -> str:
+        digest = self.prints.get(path)
+        if digest is None:
+            digest = self.prints[path] = fingerprint(Path(path))
+        return digest
+
     def save(self) -> None:
-        _write(self.path, pickle.dumps(self._new, protocol=pickle.HIGHEST_PROTOCOL))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_bytes(pickle.dumps(self._new, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(temporary, self.path)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
 
 
-@contextmanager
-def page_store(question: tuple[str, ...]) -> Iterator[PageStore | None]:
-    """The page store of ``question`` (``None`` with the cache off), saved when the block ends without error."""
+_RESULT = "result"
+
+
+def _key(question: tuple[str, ...]) -> str:
+    return hashlib.sha256("\0".join((toolkit_version(), *question)).encode()).hexdigest()
+
+
+def cached(question: tuple[str, ...], root: Path, compute: Callable[[PageStore | None], T]) -> tuple[T, bool]:
+    """``compute(store)``'s result for ``question`` over the tree ``root``, and whether it came from the cache.
+
+    ``compute`` gets the question's :class:`PageStore` (``None`` with the cache off) to reuse parts of earlier builds.
+    """
     folder = cache_dir()
     if folder is None:
-        yield None
-        return
-    store = PageStore(folder / f"{_key(question)}.pages.pickle")
-    yield store
-    store.save()
-
-
-def _write(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
-
-
-def cached(question: tuple[str, ...], root: Path, compute: Callable[[], T]) -> tuple[T, bool]:
-    """``compute()``'s result for ``question`` over the tree ``root``, and whether it came from the cache."""
-    folder = cache_dir()
-    if folder is None:
-        return compute(), False
-    path = folder / f"{_key(question)}.pickle"
-    try:
-        entry = _unpickled(path.read_bytes())
-    except OSError:
-        entry = None
+        return compute(None), False
+    store = PageStore(folder / f"{_key(question)}.pickle")
+    entry = store.previous
     if (
-        isinstance(entry, _Entry)
+        entry is not None
         and entry.listing == listing(root)
-        and all(fingerprint(Path(name)) == digest for name, digest in entry.reads.items())
+        and all(store.fingerprint(name) == digest for name, digest in entry.reads.items())
     ):
         return entry.value, True
     before = listing(root)
     with observing() as reads:
-        value = compute()
+        value = compute(store)
     if listing(root) == before:  # a tree that changed under the build is not worth keeping
-        try:
-            _write(path, pickle.dumps(_Entry(dict(reads), before, value), protocol=pickle.HIGHEST_PROTOCOL))
-        except (pickle.PicklingError, RecursionError):
-            pass  # a cache that cannot be written only costs time
+        store.put(_RESULT, _Entry(dict(reads), before, value, store.token))
+    store.save()
     return value, False
 
 
-__all__ = ["PageStore", "cache_dir", "cached", "listing", "page_store", "toolkit_version"]
+__all__ = ["PageStore", "cache_dir", "cached", "listing", "toolkit_version"]

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from manila_ssm import jsonio, paths
 from manila_ssm.apiref._files import fingerprint
-from manila_ssm.builder.cache import cached, page_store
+from manila_ssm.builder.cache import PageStore, cached
 from manila_ssm.builder.contracts import CONTRACTS, DOCUMENTED, EFFECTIVE, build_source, default_options, effective_from_documented
 from manila_ssm.builder.generate import Generated, committed, contract_files, expected, write
 from manila_ssm.builder.detect import options_for
@@ -76,24 +76,27 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     target = args.output or Path.cwd()
     where = Location(str(target / f"openapi/{contract}.json"))
 
-    def compute() -> tuple[dict[str, str], tuple[int, int], list[Finding], list[Finding]]:
+    def compute(store: PageStore | None) -> tuple[dict[str, str], tuple[int, int], list[Finding], list[Finding]]:
         # Imported here: a build the cache answers needs neither jsonschema nor jsonschema-rs.
         from manila_ssm.builder.validate import validate_examples, validate_openapi
 
-        with page_store(question) as store:
-            built = build_source(args.source, options, store)
-            memo = built.memo
-            findings = list(built.findings)
-            document = built.document
-            if contract == EFFECTIVE:
-                effective = effective_from_documented(document)
-                document = effective.document
-                findings += effective.findings
-            files = contract_files(contract, document, options)
-            # The memo's example findings belong to the documents the groups built: not to one the errata changed.
-            findings += validate_examples(document, where, memo=memo if contract == DOCUMENTED else None)
-            # The files' text is kept (a build the cache answers only writes), and what the summary counts.
-            texts = {name: memo.text(name, value) if memo is not None else jsonio.dumps(value) for name, value in files.items()}
+        built = build_source(args.source, options, store)
+        memo = built.memo
+        findings = list(built.findings)
+        document = built.document
+        if contract == EFFECTIVE:
+            effective = effective_from_documented(document)
+            document = effective.document
+            findings += effective.findings
+        files = contract_files(contract, document, options)
+        # The memo's example findings belong to the documents the groups built: not to one the errata changed.
+        findings += validate_examples(document, where, memo=memo if contract == DOCUMENTED else None)
+        # The files' text is kept (a build the cache answers only writes), and what the summary counts.
+        if memo is not None and store is not None:
+            last = store.previous
+            texts = memo.texts(files, (last.token, last.value[0]) if last is not None else None)
+        else:
+            texts = {name: jsonio.dumps(value) for name, value in files.items()}
         items = document.get("paths", {})
         counts = (sum(len(item) for item in items.values()), len(items))
         return texts, counts, findings, validate_openapi(document, where)

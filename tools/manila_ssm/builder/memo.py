@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from manila_ssm import jsonio
@@ -84,32 +84,50 @@ class BuildMemo:
             return
         self.store.put(_digest(("examples", owner[0], path, method, file)), (origin, tuple(findings)))
 
-    def text(self, name: str, value: Any) -> str:
-        """``jsonio.dumps(value)``, from pieces written before where the document's parts are the same."""
-        pieces: dict[int, tuple[str, str]] = {}
-        if name.startswith("openapi/") and isinstance(value, dict):
-            for item in (value.get("paths") or {}).values():
-                self._piece(item, _PATH_ITEM, pieces)
-            for schema in ((value.get("components") or {}).get("schemas") or {}).values():
-                self._piece(schema, _COMPONENT, pieces)
-        else:
-            self._piece(value, "\n", pieces)
-            if id(value) in pieces:
-                return pieces[id(value)][1] + "\n"
-        return jsonio.dumps(value, pieces)
+    def texts(self, files: dict[str, Any], previous: tuple[str, Mapping[str, str]] | None) -> dict[str, str]:
+        """``jsonio.dumps`` of every file, with the pieces whose content the last build wrote taken from its text.
 
-    def _piece(self, value: Any, newline: str, pieces: dict[int, tuple[str, str]]) -> None:
-        try:
-            key = _digest(("text", newline, hashlib.sha256(marshal.dumps(value, 2)).hexdigest()))
-        except ValueError:  # not plain data: written whole
-            return
-        text = self.store.get(key)
-        if not isinstance(text, str):
-            text = jsonio.fragment(value, newline)
-            if text is None:
-                return
-            self.store.put(key, text)
-        pieces[id(value)] = (newline, text)
+        ``previous`` is the last build's token and texts (``cache.PageStore.previous``);
+        where each piece went is kept for the next build, under this build's token.
+        """
+        kept = self.store.get("spans")
+        spans: dict[str, tuple[str, int, int]] = {}
+        if previous is not None and isinstance(kept, tuple) and len(kept) == 2 and kept[0] == previous[0]:
+            spans = kept[1]
+        texts: dict[str, str] = {}
+        new: dict[str, tuple[str, int, int]] = {}
+        for name, value in files.items():
+            candidates = [(value, "\n")]
+            if name.startswith("openapi/") and isinstance(value, dict):
+                candidates = [(item, _PATH_ITEM) for item in (value.get("paths") or {}).values()]
+                candidates += [(schema, _COMPONENT) for schema in ((value.get("components") or {}).get("schemas") or {}).values()]
+            pieces: dict[int, tuple[str, str]] = {}
+            digests: dict[int, str] = {}
+            for part, newline in candidates:
+                digest = _content(part, newline)
+                if digest is None:
+                    continue
+                span = spans.get(digest)
+                text = previous[1].get(span[0], "")[span[1]:span[2]] if span is not None and previous is not None else None
+                if not text:
+                    text = jsonio.fragment(part, newline)
+                if text is not None:
+                    pieces[id(part)], digests[id(part)] = (newline, text), digest
+            placed: dict[int, tuple[int, int]] = {}
+            texts[name] = jsonio.dumps(value, pieces, placed)
+            for ident, (begin, end) in placed.items():
+                new[digests[ident]] = (name, begin, end)
+        self.store.put("spans", (self.store.token, new))
+        return texts
+
+
+def _content(value: Any, newline: str) -> str | None:
+    """A digest of a JSON value's content (``marshal``: equal digests, equal values) and where it is written."""
+    try:
+        data = marshal.dumps(value, 2)
+    except ValueError:  # not plain data: written whole
+        return None
+    return hashlib.sha256(data + newline.encode()).hexdigest()
 
 
 def _refers_only_to(operation: dict[str, Any], own: frozenset[str], document: dict[str, Any]) -> bool:
