@@ -58,6 +58,11 @@ class _PooledState:
         # ours are per parse.
         self.nested_sm_cache = state_machine.apiref_pool.nested_parse_cache
 
+    def unlink(self) -> None:
+        """docutils' unlink, and the transition table too: its bound methods hold the state in a cycle."""
+        super().unlink()  # type: ignore[misc]
+        self.transitions = {}
+
 
 STATE_CLASSES: list[type] = [
     type(cls.__name__, (_PooledState, cls), {"__module__": __name__, "__doc__": cls.__doc__})
@@ -96,6 +101,7 @@ class _PooledMachine(states.NestedStateMachine):
     def release(self) -> None:
         """docutils' own unlink: break the cycles between the machine and its states."""
         states.NestedStateMachine.unlink(self)
+        self._fresh = self._fresh_states = {}  # their transition tables hold the states
 
 
 class TopMachine(states.RSTStateMachine):
@@ -107,9 +113,12 @@ class TopMachine(states.RSTStateMachine):
 
     def release(self) -> None:
         """Break every cycle of the parse's machines (the pool ends with the parse)."""
-        for machine in self.apiref_pool.all:
+        pool = self.apiref_pool
+        for machine in pool.all:
             if machine.states is not None:
                 machine.release()
+        for machines in (pool.all, pool.nested_parse_cache, *pool.free.values()):
+            machines.clear()  # the states still point at these lists
         self.apiref_pool = _Pool()
         self.unlink()
 

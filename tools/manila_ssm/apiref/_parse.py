@@ -18,7 +18,7 @@ from manila_ssm.apiref._directives import DirectiveData, apiref_node
 from manila_ssm.apiref._files import UnreadableFile, read_text
 from manila_ssm.apiref._incremental import PageCache, Part
 from manila_ssm.apiref._operations import build_operation
-from manila_ssm.apiref._rst import parse_document
+from manila_ssm.apiref._rst import dismantle, parse_document
 from manila_ssm.apiref._splice import Unspliceable
 from manila_ssm.apiref._walk import Marker, walk, walk_parts
 from manila_ssm.errors import Finding, Location, Severity, SpecError
@@ -81,6 +81,7 @@ def _read_page(ctx: Context, page: Path, cache: PageCache | None = None, tree: b
         split = walk_parts(document)
         parts = tuple(Part(walked, ident) for walked, _, ident in split)
         title = next((walked.title for walked, has_sections, _ in split if has_sections), "")
+        dismantle(document)
     return _Page(parts, title, findings, frozenset(ctx.path(name) for name in dependencies.list), includers, toctree)
 
 

@@ -74,7 +74,21 @@ def parse_document(
         LineParser(pooled).parse_lines(lines, document)
         if splice is not None:
             splice.finish(document)
+            settings.apiref_splice = None
     return document, to_findings(messages, locate)
+
+
+def dismantle(document: nodes.document) -> None:
+    """Break a doctree's parent/child cycles once it is read, so that it is freed without the cycle collector."""
+    todo: list[nodes.Node] = [document]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, nodes.Element):
+            todo += node.children
+            node.children = []
+        node.parent = None
+    document.transformer = None
+    document.reporter = None
 
 
 def to_findings(messages: list[Any], locate: Locate) -> list[Finding]:

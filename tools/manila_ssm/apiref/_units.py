@@ -37,7 +37,7 @@ from manila_ssm._pickling import by_fields
 from manila_ssm.apiref._directives import DirectiveData, apiref_node, role_labels
 from manila_ssm.apiref._files import observing
 from manila_ssm.apiref._machines import TopMachine
-from manila_ssm.apiref._rst import LineParser, Locate, settings_for, to_findings
+from manila_ssm.apiref._rst import LineParser, Locate, dismantle, settings_for, to_findings
 from manila_ssm.apiref._walk import Placeholder, Shelved, methods_of, title_of, walk
 from manila_ssm.errors import Finding
 
@@ -230,7 +230,7 @@ def parse_unit(
     chain = _sections_above(exit_node)
     exit_depth = sum(1 for section in chain if isinstance(section, Placeholder))
     has_sections = any(not isinstance(s, Placeholder) for s in document.findall(nodes.section))
-    return UnitParse(
+    unit = UnitParse(
         walk=Shelved.of(walk(document), has_sections),
         findings=tuple(to_findings(messages, locate)),
         toctrees=tuple(n.data for n in document.findall(apiref_node) if n.data.name == "toctree"),
@@ -251,6 +251,8 @@ def parse_unit(
         dependencies=tuple(dependencies.list),
         reads=tuple(reads.items()),
     )
+    dismantle(document)
+    return unit
 
 
 def _sentinel_parent(document: nodes.document) -> nodes.Element | None:
