@@ -99,7 +99,7 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             texts = {name: jsonio.dumps(value) for name, value in files.items()}
         items = document.get("paths", {})
         counts = (sum(len(item) for item in items.values()), len(items))
-        return texts, counts, findings, validate_openapi(document, where)
+        return texts, counts, findings, validate_openapi(document, where, memo=memo.checks if memo is not None else None)
 
     # Everything but the writing comes from the build cache when no input changed (builder/cache.py).
     source = Path(os.path.abspath(args.source))

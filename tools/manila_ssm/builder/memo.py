@@ -43,6 +43,8 @@ class BuildMemo:
         self.groups: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
         """(URL, method) -> the key of the group that wrote it, and the schemas it owns."""
         self._methods: dict[str, str] = {}
+        self.checks = _Checks(store)
+        """The keyword stage's memo (``openapi_check.CheckMemo``)."""
         self.built = 0
         """How many groups were built (the rest came from the store)."""
 
@@ -71,6 +73,10 @@ class BuildMemo:
         own = frozenset(name for name, _ in group.schemas)
         for url, _ in group.items:
             self.groups[(url, self._methods[key])] = (key, own)
+
+    def content(self, value: Any) -> str | None:
+        """A digest of a JSON value's content (``_Checks.content``)."""
+        return self.checks.content(value)
 
     # validate.ExampleMemo
     def examples(self, path: str, method: str, file: str) -> tuple[str, list[Finding]] | None:
@@ -104,9 +110,10 @@ class BuildMemo:
             pieces: dict[int, tuple[str, str]] = {}
             digests: dict[int, str] = {}
             for part, newline in candidates:
-                digest = _content(part, newline)
-                if digest is None:
+                content = self.content(part)
+                if content is None:
                     continue
+                digest = f"{content}{newline!r}"
                 span = spans.get(digest)
                 text = previous[1].get(span[0], "")[span[1]:span[2]] if span is not None and previous is not None else None
                 if not text:
@@ -121,13 +128,27 @@ class BuildMemo:
         return texts
 
 
-def _content(value: Any, newline: str) -> str | None:
-    """A digest of a JSON value's content (``marshal``: equal digests, equal values) and where it is written."""
-    try:
-        data = marshal.dumps(value, 2)
-    except ValueError:  # not plain data: written whole
-        return None
-    return hashlib.sha256(data + newline.encode()).hexdigest()
+class _Checks:
+    """``openapi_check.CheckMemo`` over the memo's store: path item verdicts, kept by content."""
+
+    def __init__(self, store: Any) -> None:
+        self.get, self.put = store.get, store.put
+        self._contents: dict[int, tuple[Any, str | None]] = {}
+
+    def content(self, value: Any) -> str | None:
+        """A digest of a JSON value's content (``marshal``: equal digests, equal values); ``None`` for other values.
+
+        Taken once per value of this build (the value is held, so its ``id`` stays its own).
+        """
+        kept = self._contents.get(id(value))
+        if kept is not None and kept[0] is value:
+            return kept[1]
+        try:
+            digest: str | None = hashlib.sha256(marshal.dumps(value, 2)).hexdigest()
+        except ValueError:  # not plain data
+            digest = None
+        self._contents[id(value)] = (value, digest)
+        return digest
 
 
 def _refers_only_to(operation: dict[str, Any], own: frozenset[str], document: dict[str, Any]) -> bool:

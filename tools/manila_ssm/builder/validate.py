@@ -28,11 +28,12 @@ def pointer(parts: Sequence[Any]) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
 
 
-def validate_openapi(document: Any, where: Location, locate: Locate | None = None) -> list[Finding]:
+def validate_openapi(document: Any, where: Location, locate: Locate | None = None, memo: Any = None) -> list[Finding]:
     """openapi-spec-validator's verdict on an OpenAPI 3.1 document, one finding per error.
 
     The rules are openapi-spec-validator's, applied by ``openapi_check`` on
     jsonschema-rs (a hundred times faster; a test keeps the two in agreement).
+    ``memo`` (``openapi_check.CheckMemo``) supplies verdicts on path items checked before.
     """
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3.1"):
         return [_finding("SSM-VALIDATE-OPENAPI", where, "not an OpenAPI 3.1 document (no 'openapi: 3.1.x')")]
@@ -40,7 +41,7 @@ def validate_openapi(document: Any, where: Location, locate: Locate | None = Non
 
     locate = locate or _fixed(where)
     findings = []
-    for problem in check_openapi(document):
+    for problem in check_openapi(document, memo):
         parts = list(problem.path)
         findings.append(_finding("SSM-VALIDATE-OPENAPI", locate(parts), f"invalid OpenAPI at #{pointer(parts)}: {problem.message}"))
     return findings
