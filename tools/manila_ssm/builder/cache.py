@@ -20,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import secrets
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -41,22 +43,57 @@ def cache_dir() -> Path | None:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "manila-ssm" / "build"
 
 
+_LIBRARIES = ("docutils", "PyYAML", "jsonschema", "jsonschema-rs", "openapi-spec-validator", "openapi-schema-validator")
+
+
 @cache
 def toolkit_version() -> str:
     """A digest of the toolkit's own source files and the versions of the libraries that shape a build."""
-    from importlib.metadata import PackageNotFoundError, version
-
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent.parent
     for source in sorted(package.rglob("*.py")):
         digest.update(source.relative_to(package).as_posix().encode())
         digest.update(source.read_bytes())
-    for name in ("docutils", "PyYAML", "jsonschema", "jsonschema-rs", "openapi-spec-validator", "openapi-schema-validator"):
-        try:
-            digest.update(f"{name}={version(name)}".encode())
-        except PackageNotFoundError:
-            digest.update(name.encode())
+    versions = _installed_versions()
+    for name in _LIBRARIES:
+        found = versions.get(_normalized(name))
+        digest.update(f"{name}={found}".encode() if found else name.encode())
     return digest.hexdigest()
+
+
+def _installed_versions() -> dict[str, str]:
+    """The versions of the libraries in ``_LIBRARIES``, as importlib.metadata finds them (first on sys.path).
+
+    Read from the names of the ``<name>-<version>.dist-info`` folders:
+    importing importlib.metadata and asking it took a tenth of a rebuild's
+    process. A library installed otherwise is asked about the usual way.
+    """
+    wanted = {_normalized(name) for name in _LIBRARIES}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for folder in names:
+            if folder.endswith(".dist-info") and "-" in folder:
+                name, _, version = folder[: -len(".dist-info")].partition("-")
+                if _normalized(name) in wanted:
+                    found.setdefault(_normalized(name), version)
+    missing = wanted - set(found)
+    if missing:
+        from importlib.metadata import PackageNotFoundError, version
+
+        for name in missing:
+            try:
+                found[name] = version(name)
+            except PackageNotFoundError:
+                pass
+    return found
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
 
 
 def listing(root: Path) -> str:
