@@ -78,6 +78,7 @@ def write_tree(root: Path) -> None:
     index = root / "index.rst"
     index.write_text(index.read_text(encoding="utf-8") + ".. include:: sprockets.inc\n", encoding="utf-8")
     _replace("widgets.inc", "Resize a widget\n", ".. _resize:\n\nResize a widget\n")(root)
+    (root / "conf.py").write_text('project = "Gizmo API"\n', encoding="utf-8")
 
 
 def _replace(name: str, old: str, new: str) -> Callable[[Path], None]:
@@ -164,6 +165,8 @@ EDITS: dict[str, Edit] = {
     "edit a status text": Edit(_replace("status.yaml", "Request is accepted.", "Accepted."), False),
     "add a page nobody includes": Edit(_write("orphan.inc", "Orphans\n=======\n\nShow\n----\n\n.. rest_method:: GET /v2/orphans\n"), False, _pages("orphan.inc")),
     "add an unrelated file": Edit(_write("notes.txt", "hello\n"), False),
+    # The document's title comes from conf.py (read, not run): the options change, every group with them.
+    "edit conf.py": Edit(_replace("conf.py", "Gizmo API", "Gadget API"), False),
 }
 
 

@@ -29,7 +29,7 @@ from docutils import nodes, utils
 from manila_ssm._pickling import by_fields
 from manila_ssm.apiref._context import Context, Loaded, load
 from manila_ssm.apiref._directives import DirectiveData, apiref_node, role_labels
-from manila_ssm.apiref._files import fingerprint, note, observing
+from manila_ssm.apiref._observed import fingerprint, note, observing
 from manila_ssm.apiref._operations import build_operation
 from manila_ssm.apiref._rst import parse_document
 from manila_ssm.apiref._splice import Splicer, UnitStore

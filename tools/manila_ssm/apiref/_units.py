@@ -35,7 +35,7 @@ from docutils.statemachine import StringList
 
 from manila_ssm._pickling import by_fields
 from manila_ssm.apiref._directives import DirectiveData, apiref_node, role_labels
-from manila_ssm.apiref._files import observing
+from manila_ssm.apiref._observed import observing
 from manila_ssm.apiref._machines import TopMachine
 from manila_ssm.apiref._rst import LineParser, Locate, dismantle, settings_for, to_findings
 from manila_ssm.apiref._walk import Placeholder, Shelved, methods_of, title_of, walk

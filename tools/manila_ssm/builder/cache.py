@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from manila_ssm.apiref._files import fingerprint, observing
+from manila_ssm.apiref._observed import fingerprint, observing
 
 T = TypeVar("T")
 

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from manila_ssm import jsonio, paths
-from manila_ssm.apiref._files import fingerprint
+from manila_ssm.apiref._observed import fingerprint
 from manila_ssm.builder.cache import PageStore, cached
 from manila_ssm.builder.contracts import CONTRACTS, DOCUMENTED, EFFECTIVE, build_source, default_options, effective_from_documented
 from manila_ssm.builder.generate import Generated, committed, contract_files, expected, write
 from manila_ssm.builder.detect import options_for
-from manila_ssm.builder.options import load_options
+from manila_ssm.builder.options import BuildOptions, load_options
 from manila_ssm.cli_support import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CommandGroups, UsageError
 from manila_ssm.errors import Finding, Location, Severity
 
@@ -71,7 +71,6 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return _build_spec(args, load_options(args.options) if args.options else default_options(), out, err)
     if not args.source.exists():
         raise UsageError(f"{args.source}: no such file or folder; give an api-ref page, a folder or an index.rst")
-    options = load_options(args.options) if args.options else options_for(args.source)
     contract = args.contract or DOCUMENTED
     target = args.output or Path.cwd()
     where = Location(str(target / f"openapi/{contract}.json"))
@@ -80,6 +79,9 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # Imported here: a build the cache answers needs neither jsonschema nor jsonschema-rs.
         from manila_ssm.builder.validate import validate_examples, validate_openapi
 
+        # Inside the cached computation: the options detected from the tree hold while the files read for them do.
+        options = (_stored_options(args.options, store) if args.options
+                   else options_for(args.source, lambda path: _stored_options(path, store)))
         built = build_source(args.source, options, store)
         memo = built.memo
         findings = list(built.findings)
@@ -115,6 +117,19 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
           f"{len(changed)} files written under {target}; {errors} errors, "
           f"{'an invalid' if invalid else 'a valid'} OpenAPI document", file=out)
     return EXIT_FINDINGS if invalid or errors else EXIT_OK
+
+
+def _stored_options(path: Path, store: PageStore | None) -> Any:
+    """``load_options(path)``, kept in the build's store by the file's content (PyYAML is not imported for it again)."""
+    if store is None:
+        return load_options(path)
+    key = f"options:{os.path.abspath(path)}:{fingerprint(path)}"
+    found = store.get(key)
+    if isinstance(found, BuildOptions):
+        return found
+    options = load_options(path)
+    store.put(key, options)
+    return options
 
 
 def _build_spec(args: argparse.Namespace, options: Any, out: TextIO, err: TextIO) -> int:

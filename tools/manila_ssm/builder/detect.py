@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from manila_ssm import paths
+from manila_ssm.apiref._observed import observe
 from manila_ssm.builder.options import BuildOptions, load_options
 
 _LEGACY = re.compile(r"\bX-OpenStack-([A-Za-z]+)-API-Version\b")
@@ -46,6 +48,7 @@ _MAX_PEEK = 8 * 1024 * 1024  # as the parser's own limit on a source file
 def _peek(path: Path) -> str:
     """A regular file's text, or OSError: a FIFO, device or huge file is not read (it could hang
     or exhaust memory; the parser reports it with its location)."""
+    observe(path)  # the build cache: options detected from this file hold while it does
     if not path.is_file() or path.stat().st_size > _MAX_PEEK:
         raise OSError(f"{path}: not a regular file of reasonable size")
     return path.read_text(encoding="utf-8", errors="replace")
@@ -119,16 +122,19 @@ def tree_facts(source: Path) -> TreeFacts:
     )
 
 
-def manila_options() -> BuildOptions:
-    """Manila's options: ``spec/build-options.yaml``."""
-    return load_options(paths.spec_dir() / "build-options.yaml")
+def manila_options(load: Callable[[Path], BuildOptions] = load_options) -> BuildOptions:
+    """Manila's options: ``spec/build-options.yaml`` (read by ``load``)."""
+    return load(paths.spec_dir() / "build-options.yaml")
 
 
-def options_for(source: Path) -> BuildOptions:
-    """The options of the tree holding ``source``: Manila's for Manila's tree, detected ones otherwise."""
+def options_for(source: Path, load: Callable[[Path], BuildOptions] = load_options) -> BuildOptions:
+    """The options of the tree holding ``source``: Manila's for Manila's tree, detected ones otherwise.
+
+    ``load`` reads an options file (the build cache keeps them by content).
+    """
     facts = tree_facts(source)
     if facts.is_manila:
-        return manila_options()
+        return manila_options(load)
     return BuildOptions(
         title=facts.title or f"{facts.service.capitalize()} API",
         schema_id_prefix=f"urn:openstack:{_slug(facts.service)}:schema",

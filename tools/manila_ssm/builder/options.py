@@ -14,10 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from manila_ssm.errors import Finding, Location, Severity, SpecError
-from manila_ssm.yamlio import FastSafeLoader
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +57,10 @@ _KEYS = {
 
 def load_options(path: Path) -> BuildOptions:
     """Read build options from a YAML mapping; unknown keys are errors, not ignored."""
+    import yaml  # imported here: a rebuild that has the options kept (builder.commands) needs no PyYAML
+
+    from manila_ssm.yamlio import FastSafeLoader
+
     where = Location(str(path))
     try:
         text = path.read_text(encoding="utf-8")
