@@ -44,6 +44,7 @@ class BuildMemo:
         """(URL, method) -> the key of the group that wrote it, and the schemas it owns."""
         self._methods: dict[str, str] = {}
         self.checks = _Checks(store)
+        self._refs: dict[int, tuple[Any, list[str] | None]] = {}
         """The keyword stage's memo (``openapi_check.CheckMemo``)."""
         self.built = 0
         """How many groups were built (the rest came from the store)."""
@@ -89,6 +90,43 @@ class BuildMemo:
         if owner is None or not _refers_only_to(document["paths"][path][method], owner[1], document):
             return
         self.store.put(_digest(("examples", owner[0], path, method, file)), (origin, tuple(findings)))
+
+    def example_key(self, document: dict[str, Any], at: str, name: str, example: Any, schema: str | None, file: str) -> str | None:
+        """What an example's findings depend on, by content: the Example Object, where it is, and every schema
+        its check can reach from ``schema`` (a local pointer); ``None`` when that cannot be told."""
+        content = self.content(example)
+        reached = self._reach(document, schema) if schema is not None else None
+        if content is None or reached is None:
+            return None
+        return _digest(("example", at, name, file, content, schema, reached))
+
+    def example(self, key: str) -> list[Finding] | None:
+        found = self.store.get(key)
+        return list(found) if isinstance(found, tuple) else None
+
+    def keep_example(self, key: str, findings: list[Finding]) -> None:
+        self.store.put(key, tuple(findings))
+
+    def _reach(self, document: dict[str, Any], pointer: str) -> tuple[tuple[str, str | None], ...] | None:
+        """Each local pointer a check can follow from ``pointer``, with its target's content digest."""
+        found: dict[str, str | None] = {}
+        todo = [pointer]
+        while todo:
+            here = todo.pop()
+            if here in found:
+                continue
+            target = _resolve(document, here)
+            if target is _MISSING:
+                found[here] = None
+                continue
+            found[here] = self.content(target)
+            refs = self._refs.get(id(target))
+            if refs is None or refs[0] is not target:
+                refs = self._refs[id(target)] = (target, _local_refs(target))
+            if refs[1] is None:
+                return None
+            todo += refs[1]
+        return tuple(sorted(found.items()))
 
     def texts(self, files: dict[str, Any], previous: tuple[str, Mapping[str, str]] | None) -> dict[str, str]:
         """``jsonio.dumps`` of every file, with the pieces whose content the last build wrote taken from its text.
@@ -149,6 +187,43 @@ class _Checks:
             digest = None
         self._contents[id(value)] = (value, digest)
         return digest
+
+
+_MISSING = object()
+_BASE_CHANGING = frozenset({"$id", "$anchor", "$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor"})
+
+
+def _resolve(document: Any, pointer: str) -> Any:
+    target = document
+    for part in pointer[2:].split("/") if pointer != "#" else []:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(target, dict) and part in target:
+            target = target[part]
+        elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+            target = target[int(part)]
+        else:
+            return _MISSING
+    return target
+
+
+def _local_refs(schema: Any) -> list[str] | None:
+    """The ``$ref``s in ``schema``, all local pointers, or ``None`` when one is not or a keyword moves the base URI."""
+    refs: list[str] = []
+    todo = [schema]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, dict):
+            if _BASE_CHANGING & value.keys():
+                return None
+            ref = value.get("$ref")
+            if ref is not None:
+                if not isinstance(ref, str) or not ref.startswith("#/"):
+                    return None
+                refs.append(ref)
+            todo.extend(value.values())
+        elif isinstance(value, list):
+            todo.extend(value)
+    return refs
 
 
 def _refers_only_to(operation: dict[str, Any], own: frozenset[str], document: dict[str, Any]) -> bool:

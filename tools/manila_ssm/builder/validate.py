@@ -71,18 +71,25 @@ def instance_errors(schema: Mapping[str, Any], instance: Any) -> list[str]:
 
 
 class ExampleMemo(Protocol):
-    """Findings of operations' examples from earlier builds (``builder.memo``), with each operation's origin."""
+    """Findings of examples from earlier builds (``builder.memo``): by operation, or by what each example is checked against."""
 
     def examples(self, path: str, method: str, file: str) -> tuple[str, list[Finding]] | None: ...
 
     def keep_examples(self, path: str, method: str, file: str, origin: str, findings: list[Finding], document: dict[str, Any]) -> None: ...
+
+    def example_key(self, document: dict[str, Any], at: str, name: str, example: Any, schema: str | None, file: str) -> str | None: ...
+
+    def example(self, key: str) -> list[Finding] | None: ...
+
+    def keep_example(self, key: str, findings: list[Finding]) -> None: ...
 
 
 def validate_examples(document: dict[str, Any], where: Location, locate: Locate | None = None, memo: ExampleMemo | None = None) -> list[Finding]:
     """Every ``examples`` value of every media type against its schema (per action where named).
 
     ``memo`` (only with the default ``locate``) supplies operations checked
-    before; jsonschema is imported only when an operation needs checking.
+    before, and examples checked before against the same schemas;
+    jsonschema is imported only when an example needs checking.
     """
     memo = memo if locate is None else None
     locate = locate or _fixed(where)
@@ -98,9 +105,18 @@ def validate_examples(document: dict[str, Any], where: Location, locate: Locate 
         if kept is not None:
             findings += kept[1]
             continue
-        if registry is None:
-            registry = _registry(document)
-        found = list(_check(registry, path, method, operation, where, locate))
+        found: list[Finding] = []
+        for at_pointer, name, example, schema_ref in _examples(path, method, operation):
+            local = schema_ref[len(_DOC):] if schema_ref.startswith(_DOC + "#/") else None
+            key = memo.example_key(document, at_pointer, name, example, local, where.file) if memo is not None else None
+            known = memo.example(key) if memo is not None and key is not None else None
+            if known is None:
+                if registry is None:
+                    registry = _registry(document)
+                known = list(_check(registry, at_pointer, name, example, schema_ref, where, locate))
+                if memo is not None and key is not None:
+                    memo.keep_example(key, known)
+            found += known
         findings += found
         if memo is not None:
             memo.keep_examples(path, method, where.file, origin, found, document)
@@ -114,21 +130,20 @@ def _registry(document: dict[str, Any]) -> Any:
     return Registry().with_resource(_DOC, Resource(contents=document, specification=DRAFT202012))
 
 
-def _check(registry: Any, path: str, method: str, operation: dict[str, Any], where: Location, locate: Locate) -> Iterator[Finding]:
+def _check(registry: Any, at_pointer: str, name: str, example: dict[str, Any], schema_ref: str, where: Location, locate: Locate) -> Iterator[Finding]:
     from jsonschema import Draft202012Validator
     from referencing.exceptions import Unresolvable
 
-    for at_pointer, name, example, schema_ref in _examples(path, method, operation):
-        validator = Draft202012Validator({"$ref": schema_ref}, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
-        sample = str(example.get("summary", ""))
-        # Our builders put the sample's path in the summary: point at the sample when there is one.
-        at = Location(sample) if sample.endswith(".json") else locate(_parts(at_pointer))
-        try:
-            for error in validator.iter_errors(example.get("value")):
-                yield _finding("SSM-VALIDATE-SAMPLE", at, f"example {name!r} at {where.file}#{at_pointer} does not match its schema: {_reason(error)}")
-        except Unresolvable as error:  # a schema reference the document does not hold
-            yield _finding("SSM-VALIDATE-SAMPLE", at, f"example {name!r} at {where.file}#{at_pointer}: its schema {schema_ref} cannot be resolved ({error})",
-                           "fix the reference, or report the builder bug that wrote it")
+    validator = Draft202012Validator({"$ref": schema_ref}, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    sample = str(example.get("summary", ""))
+    # Our builders put the sample's path in the summary: point at the sample when there is one.
+    at = Location(sample) if sample.endswith(".json") else locate(_parts(at_pointer))
+    try:
+        for error in validator.iter_errors(example.get("value")):
+            yield _finding("SSM-VALIDATE-SAMPLE", at, f"example {name!r} at {where.file}#{at_pointer} does not match its schema: {_reason(error)}")
+    except Unresolvable as error:  # a schema reference the document does not hold
+        yield _finding("SSM-VALIDATE-SAMPLE", at, f"example {name!r} at {where.file}#{at_pointer}: its schema {schema_ref} cannot be resolved ({error})",
+                       "fix the reference, or report the builder bug that wrote it")
 
 
 def validate_samples(api: ApiRef, schemas: Mapping[tuple[str, str], Mapping[str, Any]]) -> list[Finding]:
