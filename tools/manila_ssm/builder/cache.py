@@ -97,9 +97,16 @@ def _normalized(name: str) -> str:
 
 
 def listing(root: Path) -> str:
-    """A digest of the names of every file and folder under ``root`` (new or removed pages matter)."""
-    names = sorted(str(path.relative_to(root)) for path in root.rglob("*"))
-    return hashlib.sha256("\n".join(names).encode()).hexdigest()
+    """A digest of the names of every file and folder under ``root`` (new or removed pages matter).
+
+    The names ``root.rglob("*")`` gives (symlinked folders listed, not entered), from ``os.walk``.
+    """
+    names = []
+    for folder, subfolders, files in os.walk(root):
+        prefix = os.path.relpath(folder, root)
+        prefix = "" if prefix == "." else prefix + os.sep
+        names += (prefix + name for name in (*subfolders, *files))
+    return hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,13 +202,13 @@ def cached(question: tuple[str, ...], root: Path, compute: Callable[[PageStore |
         return compute(None), False
     store = PageStore(folder / f"{_key(question)}.pickle")
     entry = store.previous
+    before = listing(root)
     if (
         entry is not None
-        and entry.listing == listing(root)
+        and entry.listing == before
         and all(store.fingerprint(name) == digest for name, digest in entry.reads.items())
     ):
         return entry.value, True
-    before = listing(root)
     with observing() as reads:
         value = compute(store)
     if listing(root) == before:  # a tree that changed under the build is not worth keeping

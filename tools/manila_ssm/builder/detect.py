@@ -13,13 +13,14 @@ Manila string reaches another service's document.
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from manila_ssm import paths
-from manila_ssm.apiref._observed import observe
+from manila_ssm.apiref._observed import MAX_FILE_BYTES, note, observe
 from manila_ssm.builder.options import BuildOptions, load_options
 
 _LEGACY = re.compile(r"\bX-OpenStack-([A-Za-z]+)-API-Version\b")
@@ -48,10 +49,15 @@ _MAX_PEEK = 8 * 1024 * 1024  # as the parser's own limit on a source file
 def _peek(path: Path) -> str:
     """A regular file's text, or OSError: a FIFO, device or huge file is not read (it could hang
     or exhaust memory; the parser reports it with its location)."""
-    observe(path)  # the build cache: options detected from this file hold while it does
     if not path.is_file() or path.stat().st_size > _MAX_PEEK:
+        observe(path)  # the build cache: options detected from this file hold while it does
         raise OSError(f"{path}: not a regular file of reasonable size")
-    return path.read_text(encoding="utf-8", errors="replace")
+    data = path.read_bytes()
+    if len(data) <= MAX_FILE_BYTES:
+        note(str(path), hashlib.sha256(data).hexdigest())  # ``fingerprint``'s digest, from the bytes read
+    else:
+        observe(path)
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")  # as read_text reads
 
 
 def _conf_values(root: Path) -> dict[str, str]:
