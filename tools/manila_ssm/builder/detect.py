@@ -101,14 +101,28 @@ def _index_title(root: Path) -> str | None:
     return None
 
 
+def _first(pattern: re.Pattern[str], literal: str, text: str) -> re.Match[str] | None:
+    """``pattern.search(text)`` for a pattern whose matches start with ``literal``, found by the literal.
+
+    A pattern led by ``\\b`` is tried at every position of the tree's text (a megabyte);
+    ``str.find`` goes to the candidates.
+    """
+    start = text.find(literal)
+    while start != -1:
+        match = pattern.match(text, start)
+        if match is not None:
+            return match
+        start = text.find(literal, start + 1)
+    return None
+
+
 def tree_facts(source: Path) -> TreeFacts:
     """The facts of the tree holding ``source`` (a page, an index.rst or a folder)."""
     root = _root(source)
     conf = _conf_values(root)
     text = _page_text(root)
-    # The literal test first: the patterns scan the whole tree's text when they find nothing.
-    legacy = _LEGACY.search(text) if "-API-Version" in text else None
-    modern = _MODERN.search(text) if "OpenStack-API-Version" in text else None
+    legacy = _first(_LEGACY, "X-OpenStack-", text)
+    modern = _first(_MODERN, "OpenStack-API-Version", text)
     repo = conf.get("openstackdocs_repo_name", "")
     service = (
         repo.rsplit("/", 1)[-1]
