@@ -45,9 +45,9 @@ def history(bundle: Path, work: Path, limit: int | None) -> int:
     hits = 0
     original = cache.cached
 
-    def counting(question, root, compute):  # type: ignore[no-untyped-def]
+    def counting(question, root, compute, read=None):  # type: ignore[no-untyped-def]
         nonlocal hits
-        value, hit = original(question, root, compute)
+        value, hit = original(question, root, compute, read)
         hits += hit
         return value, hit
 

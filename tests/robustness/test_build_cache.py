@@ -192,11 +192,11 @@ def _compare(tree: Path, out: Path, scratch: Path, monkeypatch: pytest.MonkeyPat
     computed = []
     original = cache.cached
 
-    def spy(question, root, compute):  # type: ignore[no-untyped-def]
+    def spy(question, root, compute, read=None):  # type: ignore[no-untyped-def]
         def counted(store):  # type: ignore[no-untyped-def]
             computed.append(True)
             return compute(store)
-        return original(question, root, counted)
+        return original(question, root, counted, read)
 
     monkeypatch.setattr("manila_ssm.builder.commands.cached", spy)
     _Watched.made = []

@@ -192,14 +192,21 @@ def _key(question: tuple[str, ...]) -> str:
     return hashlib.sha256("\0".join((toolkit_version(), *question)).encode()).hexdigest()
 
 
-def cached(question: tuple[str, ...], root: Path, compute: Callable[[PageStore | None], T]) -> tuple[T, bool]:
+def cached(question: tuple[str, ...], root: Path, compute: Callable[[PageStore | None], T],
+           read: set[str] | None = None) -> tuple[T, bool]:
     """``compute(store)``'s result for ``question`` over the tree ``root``, and whether it came from the cache.
 
-    ``compute`` gets the question's :class:`PageStore` (``None`` with the cache off) to reuse parts of earlier builds.
+    ``compute`` gets the question's :class:`PageStore` (``None`` with the cache off) to reuse parts of
+    earlier builds. ``read`` receives the files the result depends on.
     """
     folder = cache_dir()
     if folder is None:
-        return compute(None), False
+        if read is None:
+            return compute(None), False
+        with observing() as reads:
+            value = compute(None)
+        read.update(reads)
+        return value, False
     store = PageStore(folder / f"{_key(question)}.pickle")
     entry = store.previous
     before = listing(root)
@@ -208,9 +215,11 @@ def cached(question: tuple[str, ...], root: Path, compute: Callable[[PageStore |
         and entry.listing == before
         and all(store.fingerprint(name) == digest for name, digest in entry.reads.items())
     ):
+        (read if read is not None else set()).update(entry.reads)
         return entry.value, True
     with observing() as reads:
         value = compute(store)
+    (read if read is not None else set()).update(reads)
     if listing(root) == before:  # a tree that changed under the build is not worth keeping
         store.put(_RESULT, _Entry(dict(reads), before, value, store.token))
     store.save()

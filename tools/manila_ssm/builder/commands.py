@@ -52,6 +52,8 @@ def register(groups: CommandGroups) -> None:
     build.add_argument("-o", "--output", type=Path, metavar="DIR", help="where to write openapi/ and schemas/ (default: spec/ without SOURCE, else the current folder)")
     build.add_argument("--contract", choices=CONTRACTS, help="documented (as written) or effective (with the errata overlay); default: both without SOURCE, documented with one")
     build.add_argument("--options", type=Path, metavar="FILE", help="builder options YAML (default: the tree's own, detected from its conf.py and pages; spec/build-options.yaml for Manila's tree and without SOURCE)")
+    build.add_argument("--watch", action="store_true", help="stay, and build SOURCE again whenever a file under it or a file the build read changes (Ctrl-C stops; the exit code is the last build's)")
+    build.add_argument("--interval", type=_seconds, default=0.5, metavar="SECONDS", help="with --watch, how often to look for changes (default: 0.5)")
     build.set_defaults(handler=run_build)
     check = groups.spec.add_parser(
         "validate",
@@ -66,11 +68,33 @@ def register(groups: CommandGroups) -> None:
     check.set_defaults(handler=run_validate)
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds between 0 and 3600")
+    return value
+
+
 def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.source is None:
+        if getattr(args, "watch", False):
+            raise UsageError("--watch needs a SOURCE to watch")
         return _build_spec(args, load_options(args.options) if args.options else default_options(), out, err)
     if not args.source.exists():
         raise UsageError(f"{args.source}: no such file or folder; give an api-ref page, a folder or an index.rst")
+    if getattr(args, "watch", False):
+        from manila_ssm.builder.watch import watch
+
+        source = Path(os.path.abspath(args.source))
+        return watch(lambda: _build_source(args, out, err), source if source.is_dir() else source.parent, err, args.interval)
+    return _build_source(args, out, err)[0]
+
+
+def _build_source(args: argparse.Namespace, out: TextIO, err: TextIO) -> tuple[int, set[str]]:
+    """One ``spec build SOURCE``: its exit code, and with ``--watch`` the files it read (to look at them)."""
     contract = args.contract or DOCUMENTED
     target = args.output or Path.cwd()
     where = Location(str(target / f"openapi/{contract}.json"))
@@ -108,15 +132,16 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     question = ("spec build", str(source), contract, str(Path(os.path.abspath(target))),
                 fingerprint(args.options or paths.spec_dir() / "build-options.yaml"),
                 fingerprint(paths.spec_dir() / "errata.overlay.yaml") if contract == EFFECTIVE else "")
+    read: set[str] | None = set() if getattr(args, "watch", False) else None
     with _without_cycle_collection():
-        (texts, (operations, path_count), findings, invalid), _ = cached(question, source if source.is_dir() else source.parent, compute)
+        (texts, (operations, path_count), findings, invalid), _ = cached(question, source if source.is_dir() else source.parent, compute, read)
     changed = [name for name, text in sorted(texts.items()) if jsonio.write_text(target / name, text)]
     _report(findings + invalid, err)
     errors = sum(1 for f in findings if f.severity >= Severity.ERROR)
     print(f"{contract}: {operations} operations on {path_count} paths, {len(texts) - 1} schemas; "
           f"{len(changed)} files written under {target}; {errors} errors, "
           f"{'an invalid' if invalid else 'a valid'} OpenAPI document", file=out)
-    return EXIT_FINDINGS if invalid or errors else EXIT_OK
+    return EXIT_FINDINGS if invalid or errors else EXIT_OK, read or set()
 
 
 def _stored_options(path: Path, store: PageStore | None) -> Any:
