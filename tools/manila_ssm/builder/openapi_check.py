@@ -288,7 +288,10 @@ class _Traced(_Keywords):
     where all of them are the same, and replaying it marks the targets
     checked as the check did. A check that reads the whole document (a
     ``default``) is not kept; one that reaches into another path item
-    makes the whole stage run as :class:`_Keywords` does.
+    makes the whole stage run as :class:`_Keywords` does. Schemas are
+    checked once per object: the memo is for documents whose path items
+    share no object with each other or with the components (``build_openapi``
+    copies every item), where that is the same as once per place.
     """
 
     def __init__(self, document: Mapping[str, Any], memo: CheckMemo) -> None:
