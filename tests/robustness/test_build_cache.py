@@ -156,6 +156,7 @@ EDITS: dict[str, Edit] = {
     # widgets.inc is parsed as a page of its own now; sprockets.inc follows other names than before
     # ("Request" had been defined twice before it, now once).
     "remove a page from index.rst": Edit(_replace("index.rst", ".. include:: widgets.inc\n", ""), False, _pages("widgets.inc", "sprockets.inc")),
+    "include a page inside a directive of index.rst": Edit(_replace("index.rst", ".. include:: sprockets.inc\n", ".. only:: html\n\n   .. include:: sprockets.inc\n"), False, WHOLE),
     "include a page twice": Edit(lambda root: (root / "index.rst").open("a").write(".. include:: sprockets.inc\n"), False, _pages("sprockets.inc")),
     "edit a snippet a page includes": Edit(_replace("common/note.rst", "Sprockets turn", "Sprockets spin"), False, _pages("sprockets.inc")),
     "edit a sample": Edit(_replace("samples/widget-resize-request.json", "3", "4"), False),

@@ -7,12 +7,14 @@ registries, validated), else it is parsed on its own (``_units.parse_unit``).
 The index's document then holds, in the page's place, a :class:`Marker`
 carrying the page's walk and placeholders for the sections the page left
 open, and the parser state moves on as the page moved it (title styles,
-names, roles, includes). The result equals the whole tree's parse; where that
-cannot be shown the tree is :class:`Unspliceable` and is parsed whole: an
-include inside another construct or without a blank line after it, a page
-that ends inside a construct or leaves content in a section it did not open,
-sections hung under an operation of another page, index content left in a
-page's section, and ``.. role::`` definitions.
+names, roles, includes). The ``include`` directive still inserts its two
+padding lines, so docutils reads the index on as it would after the page.
+The result equals the whole tree's parse; where that cannot be shown the
+tree is :class:`Unspliceable` and is parsed whole: an include inside another
+construct (a directive's content, a list), a page that ends inside a
+construct or leaves content in a section it did not open, sections hung
+under an operation of another page, index content left in a page's section,
+and ``.. role::`` definitions.
 """
 
 from __future__ import annotations

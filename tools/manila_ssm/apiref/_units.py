@@ -35,8 +35,8 @@ from docutils.statemachine import StringList
 
 from manila_ssm._pickling import by_fields
 from manila_ssm.apiref._directives import DirectiveData, apiref_node, role_labels
-from manila_ssm.apiref._observed import observing
 from manila_ssm.apiref._machines import TopMachine
+from manila_ssm.apiref._observed import observing
 from manila_ssm.apiref._rst import LineParser, Locate, dismantle, settings_for, to_findings
 from manila_ssm.apiref._walk import Placeholder, Shelved, methods_of, title_of, walk
 from manila_ssm.errors import Finding
@@ -215,9 +215,10 @@ def parse_unit(
     if after is None or any(m.get("source") == SYNTHETIC for m in messages):
         return None
     exit_node = _sentinel_parent(document)
-    if exit_node is None:
+    leading = stubs[-1].children[counts[-1]] if len(stubs[-1].children) > counts[-1] else None
+    if exit_node is None or not isinstance(leading, nodes.comment) or leading.astext():
         return None
-    stubs[-1].remove(stubs[-1].children[counts[-1]])  # the leading comment
+    stubs[-1].remove(leading)
     attach = -1
     for depth, (stub, count) in enumerate(zip(stubs, counts)):
         added = stub.children[count:]
@@ -225,7 +226,7 @@ def parse_unit(
             return None  # content before the page's first title, in a section another page opened
         if any(isinstance(node, nodes.section) for node in added):
             attach = depth
-    if any(frame.methods for frame in frames[:attach]):
+    if any(frame.methods for frame in frames[: max(attach, 0)]):
         return None  # its sections would be parts of another page's operation
     chain = _sections_above(exit_node)
     exit_depth = sum(1 for section in chain if isinstance(section, Placeholder))
