@@ -29,6 +29,7 @@ from docutils import nodes, utils
 from manila_ssm._pickling import by_fields
 from manila_ssm.apiref._context import Context, Loaded, load
 from manila_ssm.apiref._directives import DirectiveData, apiref_node, role_labels
+from manila_ssm.apiref._files import UnreadableFile, confined
 from manila_ssm.apiref._observed import fingerprint, note, observing
 from manila_ssm.apiref._operations import build_operation
 from manila_ssm.apiref._rst import parse_document
@@ -186,7 +187,7 @@ class PageCache:
         return found
 
     def _build(self, ctx: Context, walked: Walked) -> Built:
-        recording = _Recording(ctx.root, ctx.bound, [], {}, {}, ctx._resolved, ctx._shown, ctx.document, self)
+        recording = _Recording(root=ctx.root, bound=ctx.bound, _resolved=ctx._resolved, _shown=ctx._shown, document=ctx.document, cache=self)
         with observing() as reads:
             operations = tuple(build_operation(recording, raw) for raw in walked.operations)
         sections = tuple(
@@ -198,8 +199,7 @@ class PageCache:
 
     def outcome(self, ctx: Context, kind: str, path: Path) -> Loaded:
         """What loading the file found (its table replaced by ``True``: replaying needs only whether there is one)."""
-        digest = self.fingerprint(str(path))
-        key = _key("outcome", kind, path, digest, ctx.bound or ctx.root, ctx.display(path))
+        key = _key("outcome", kind, path, self._content(ctx, path), ctx.bound or ctx.root, ctx.display(path))
         found = self.store.get(key)
         if isinstance(found, Loaded):
             return found
@@ -209,8 +209,7 @@ class PageCache:
         return light
 
     def table(self, ctx: Context, kind: str, path: Path) -> Any:
-        digest = self.fingerprint(str(path))
-        key = _key("table", kind, path, digest, ctx.bound or ctx.root, ctx.display(path))
+        key = _key("table", kind, path, self._content(ctx, path), ctx.bound or ctx.root, ctx.display(path))
         found = self._tables.get((kind, path))
         if found is None:
             stored = self.store.get(key)
@@ -219,6 +218,14 @@ class PageCache:
             if not isinstance(stored, Loaded):
                 self.store.put(key, found)
         return found.value
+
+    def _content(self, ctx: Context, path: Path) -> str:
+        """The file's fingerprint; a file outside the tree is refused unread, whatever it holds."""
+        try:
+            confined(path, ctx.bound or ctx.root)
+        except UnreadableFile:
+            return "outside the tree"
+        return self.fingerprint(str(path))
 
     def _load(self, ctx: Context, kind: str, path: Path) -> Loaded:
         loaded = self._tables.get((kind, path))

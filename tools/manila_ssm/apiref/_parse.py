@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-from collections.abc import Iterable
 
 import docutils
 from docutils import utils
@@ -20,7 +19,7 @@ from manila_ssm.apiref._incremental import PageCache, Part
 from manila_ssm.apiref._operations import build_operation
 from manila_ssm.apiref._rst import dismantle, parse_document
 from manila_ssm.apiref._splice import Unspliceable
-from manila_ssm.apiref._walk import Marker, walk, walk_parts
+from manila_ssm.apiref._walk import Marker, Walked, walk, walk_parts
 from manila_ssm.errors import Finding, Location, Severity, SpecError
 from manila_ssm.model import Admonition, ApiRef, Operation, Section
 

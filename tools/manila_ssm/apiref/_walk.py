@@ -242,7 +242,9 @@ def walk_parts(document: nodes.document) -> list[tuple[Walked | Shelved, bool, s
 
     def close() -> None:
         runs.append((list(operations), list(sections), list(titles)))
-        operations.clear(), sections.clear(), titles.clear()
+        operations.clear()
+        sections.clear()
+        titles.clear()
 
     for section in document.findall(lambda n: isinstance(n, (nodes.section, Marker))):
         if isinstance(section, Marker):

@@ -2,17 +2,21 @@
 
 Where: ``$SSM_BUILD_CACHE`` (a folder; ``off`` disables it), else
 ``$XDG_CACHE_HOME/manila-ssm/build`` (``~/.cache/manila-ssm/build``). One
-pickle per build question (tree, contract, options, output folder, toolkit
-version); delete the folder to clear it.
+file per build question (tree, contract, options file, output folder,
+toolkit version), a :class:`PageStore`; delete the folder to clear it.
 
-Never stale: an entry records every file the build read, with a SHA-256 of
-its bytes (or why it could not be read: missing, not a regular file, too
-large), plus the names of all files under the tree (pages nobody includes are
-parsed too). An entry is used only when every recorded file still has the
-same content and the listing is the same; the toolkit's own source files are
-part of the key, so a changed builder never reuses an old result. Content,
-not modification times, decides (a ``git checkout`` that restores a file
-restores its entry).
+The result of the last build answers a build in which nothing changed. It
+records every file the build read, with a SHA-256 of its bytes (or why it
+could not be read: missing, not a regular file, too large), plus the names
+of all files under the tree (pages nobody includes are parsed too); it is
+used only when every recorded file still has the same content and the
+listing is the same. Otherwise the build runs, with the store's other
+entries: each page's parse and operations (``apiref.PageCache``), each
+operation group, example verdict and text piece (``builder.memo``), each
+valid on its own terms, so that a build after an edit redoes only what the
+edit touched. The toolkit's own source files are part of the key, so a
+changed builder never reuses an old entry. Content, not modification times,
+decides (a ``git checkout`` that restores a file restores its entries).
 """
 
 from __future__ import annotations
@@ -215,11 +219,13 @@ def cached(question: tuple[str, ...], root: Path, compute: Callable[[PageStore |
         and entry.listing == before
         and all(store.fingerprint(name) == digest for name, digest in entry.reads.items())
     ):
-        (read if read is not None else set()).update(entry.reads)
+        if read is not None:
+            read.update(entry.reads)
         return entry.value, True
     with observing() as reads:
         value = compute(store)
-    (read if read is not None else set()).update(reads)
+    if read is not None:
+        read.update(reads)
     if listing(root) == before:  # a tree that changed under the build is not worth keeping
         store.put(_RESULT, _Entry(dict(reads), before, value, store.token))
     store.save()

@@ -4,7 +4,9 @@
 (effective contract from our api-ref source; documented contract from the
 upstream page when ``../shared`` is there). With a SOURCE (a page, a folder
 or an ``index.rst``) it builds that api-ref: ``--contract documented`` as
-written, ``--contract effective`` with the errata overlay applied.
+written, ``--contract effective`` with the errata overlay applied; with
+``--watch`` it stays and builds again when a source changes
+(``builder.watch``), each build reusing what the build cache holds.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ def build_source(source: Path, options: BuildOptions | None = None, store: Any =
     if cache is not None:
         from manila_ssm.builder.memo import BuildMemo
 
-        memo = BuildMemo(store, cache.origin, options, str(base), cache)
+        memo = BuildMemo(store, cache.origin, options, str(base))
     built = build_openapi(api, options, base, memo)
     return BuildResult(built.document, (*api.findings, *built.findings), memo)
 

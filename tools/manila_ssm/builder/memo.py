@@ -1,4 +1,4 @@
-"""What earlier builds made of each operation, reused when made from the same sections.
+"""What earlier builds made of each operation, reused where it is made of the same things.
 
 The page cache (``apiref.PageCache``) names every operation it returns by
 the cached parse it was built from (its *origin*). A group of
@@ -6,10 +6,14 @@ the cached parse it was built from (its *origin*). A group of
 URL forms, the options and where locations are made relative to: keyed by
 those, its items, schemas and findings are kept (``openapi.Group``), valid
 while the schema names it took are still free. The findings of a group's
-examples are kept under the same key, when its schemas refer to nothing
-outside it. Generated text is kept by content: each path item and component
-schema of the OpenAPI document, and each schema file, under a digest of
-its ``marshal`` form, so a document is written by joining pieces.
+examples are kept under the same key when its schemas refer to nothing
+outside it; an example of a group built again is looked up by content (the
+Example Object and every schema its check can reach), so editing prose
+checks no example again. Content is a digest of a value's ``marshal`` form
+(equal digests, equal values): the keyword stage of the OpenAPI check keeps
+its verdict on each path item by it (``_Checks``), and generated text is
+written from the last build's text where a path item, a component schema or
+a schema file has the same content.
 """
 
 from __future__ import annotations
@@ -34,20 +38,17 @@ _COMPONENT = "\n      "  # root -> "components" -> "schemas" -> schema
 class BuildMemo:
     """Groups, example findings and texts of earlier builds, in the store the page cache uses."""
 
-    def __init__(self, store: Any, origin: Callable[[Operation], str | None], options: BuildOptions, base: str,
-                 pages: Any = None) -> None:
+    def __init__(self, store: Any, origin: Callable[[Operation], str | None], options: BuildOptions, base: str) -> None:
         self.store, self.origin = store, origin
-        self.pages = pages
-        """The page cache the operations came from (``apiref.PageCache``): what the parse reused."""
         self.salt = hashlib.sha256(pickle.dumps((options, base), protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
         self.groups: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
         """(URL, method) -> the key of the group that wrote it, and the schemas it owns."""
-        self._methods: dict[str, str] = {}
         self.checks = _Checks(store)
-        self._refs: dict[int, tuple[Any, list[str] | None]] = {}
         """The keyword stage's memo (``openapi_check.CheckMemo``)."""
         self.built = 0
         """How many groups were built (the rest came from the store)."""
+        self._methods: dict[str, str] = {}
+        self._refs: dict[int, tuple[Any, list[str] | None]] = {}
 
     # openapi.GroupMemo
     def key(self, method: str, path: str, ops: list[Operation], urls: list[str]) -> str | None:
