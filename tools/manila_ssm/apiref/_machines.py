@@ -104,23 +104,37 @@ class _PooledMachine(states.NestedStateMachine):
         self._fresh = self._fresh_states = {}  # their transition tables hold the states
 
 
-class TopMachine(states.RSTStateMachine):
-    """The document's machine, owning the pool its nested machines come from."""
+class Pool(_Pool):
+    """Finished machines shared by the parses of one tree's pages (``_splice``), released by its owner.
 
-    def __init__(self, initial_state: str = "Body", debug: bool = False) -> None:
-        self.apiref_pool = _Pool()
+    docutils keeps the machines of plain ``nested_parse`` calls for every
+    later parse in the process; a page parsed on its own reuses those of the
+    pages before it in the same way, instead of building its own.
+    """
+
+    def release(self) -> None:
+        """Break every cycle of the machines in the pool."""
+        for machine in self.all:
+            if machine.states is not None:
+                machine.release()
+        for machines in (self.all, self.nested_parse_cache, *self.free.values()):
+            machines.clear()  # the states still point at these lists
+
+
+class TopMachine(states.RSTStateMachine):
+    """The document's machine, owning the pool its nested machines come from (or using a shared one)."""
+
+    def __init__(self, initial_state: str = "Body", debug: bool = False, pool: Pool | None = None) -> None:
+        self.apiref_pool = pool or Pool()
+        self.owns_pool = pool is None
         super().__init__(STATE_CLASSES, initial_state, debug)
 
     def release(self) -> None:
-        """Break every cycle of the parse's machines (the pool ends with the parse)."""
-        pool = self.apiref_pool
-        for machine in pool.all:
-            if machine.states is not None:
-                machine.release()
-        for machines in (pool.all, pool.nested_parse_cache, *pool.free.values()):
-            machines.clear()  # the states still point at these lists
+        """Break every cycle of the parse's machines (its own pool ends with the parse)."""
+        if self.owns_pool:
+            self.apiref_pool.release()
         self.apiref_pool = _Pool()
         self.unlink()
 
 
-__all__ = ["STATE_CLASSES", "TopMachine"]
+__all__ = ["STATE_CLASSES", "Pool", "TopMachine"]

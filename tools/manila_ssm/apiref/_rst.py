@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +29,14 @@ _NO_ROLE = re.compile(r'No role entry for "([^"]+)"')
 _LEVEL_RULE = {2: "rst-warning", 3: "rst-error", 4: "rst-severe"}
 
 
+@cache
+def _defaults() -> frontend.Values:
+    """docutils' default settings for the reST parser (building them takes a millisecond: once per process)."""
+    return frontend.get_default_settings(Parser)
+
+
 def _settings() -> frontend.Values:
-    settings = frontend.get_default_settings(Parser)
+    settings = copy.copy(_defaults())
     settings.report_level = 5  # nothing is printed: the observer collects every message
     settings.halt_level = 5
     settings.warning_stream = io.StringIO()
@@ -87,8 +95,7 @@ def dismantle(document: nodes.document) -> None:
             todo += node.children
             node.children = []
         node.parent = None
-    document.transformer = None
-    document.reporter = None
+    document.__dict__.clear()  # its registries (ids, names) and settings, and what was hooked onto it
 
 
 def to_findings(messages: list[Any], locate: Locate) -> list[Finding]:

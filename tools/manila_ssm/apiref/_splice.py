@@ -31,6 +31,7 @@ from docutils.statemachine import string2lines
 
 from manila_ssm.apiref._directives import register_extension_roles, report_flattened, role_labels, set_roles
 from manila_ssm.apiref._flattened import repair
+from manila_ssm.apiref._machines import Pool
 from manila_ssm.apiref._rst import Locate, to_findings
 from manila_ssm.apiref._units import Frame, Start, UnitParse, name_state, parse_unit, set_name_state
 from manila_ssm.apiref._walk import Marker, Placeholder, methods_of, title_of
@@ -60,6 +61,8 @@ class Splicer:
         self.parsed = parsed
         """Where the pages docutils parsed (not taken from the store) are listed."""
         self.messages: list[Any] = []
+        self.pool = Pool()
+        """State machines the pages' own parses share; released with the tree's parse (``finish``)."""
         self.placeholders: list[Placeholder] = []
         self.assumed: list[tuple[str, list[nodes.Element]]] = []
 
@@ -108,7 +111,7 @@ class Splicer:
             names={name: name_state(document, name) for name in document.names},  # type: ignore[misc]
             substitutions=frozenset(document.substitution_defs),
             includers=document.__dict__.setdefault("apiref_includers", {}),
-            root=self.root, bound=self.bound, locate=self.locate, fingerprint=self.fingerprint,
+            root=self.root, bound=self.bound, locate=self.locate, fingerprint=self.fingerprint, pool=self.pool,
         )
         if unit is None:
             raise Unspliceable(f"{path} cannot be parsed on its own")
@@ -162,6 +165,7 @@ class Splicer:
 
     def finish(self, document: nodes.document) -> None:
         """Check what the pages assumed of the sections they hang under, now that the index is parsed."""
+        self.pool.release()
         for placeholder in self.placeholders:
             if any(not isinstance(child, _INVISIBLE) for child in placeholder.children[1:]):
                 raise Unspliceable("the index leaves content in a section a page opened")

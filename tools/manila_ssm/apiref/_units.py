@@ -35,7 +35,7 @@ from docutils.statemachine import StringList
 
 from manila_ssm._pickling import by_fields
 from manila_ssm.apiref._directives import DirectiveData, apiref_node, role_labels
-from manila_ssm.apiref._machines import TopMachine
+from manila_ssm.apiref._machines import Pool, TopMachine
 from manila_ssm.apiref._observed import observing
 from manila_ssm.apiref._rst import LineParser, Locate, dismantle, settings_for, to_findings
 from manila_ssm.apiref._walk import Placeholder, Shelved, methods_of, title_of, walk
@@ -164,8 +164,8 @@ def _instrument(document: nodes.document, seen: _Recorder) -> None:
 class _SeededMachine(TopMachine):
     """The document's machine, started inside the open sections with the title styles seen so far."""
 
-    def __init__(self, styles: list[Style], node: nodes.Element) -> None:
-        super().__init__()
+    def __init__(self, styles: list[Style], node: nodes.Element, pool: Pool | None) -> None:
+        super().__init__(pool=pool)
         self.seed_styles, self.seed_node = styles, node
 
     def runtime_init(self) -> None:
@@ -179,9 +179,12 @@ class _SeededMachine(TopMachine):
 def parse_unit(
     path: str, lines: StringList, *, document_source: str, frames: tuple[Frame, ...], styles: list[Style],
     names: Mapping[str, NameState], substitutions: frozenset[str], includers: Mapping[str, set[str]],
-    root: Path, bound: Path, locate: Locate, fingerprint: Callable[[str], str],
+    root: Path, bound: Path, locate: Locate, fingerprint: Callable[[str], str], pool: Pool | None = None,
 ) -> UnitParse | None:
-    """Parse the page ``path`` (its ``lines``, repaired) as the tree's parse would, or ``None`` when it cannot be."""
+    """Parse the page ``path`` (its ``lines``, repaired) as the tree's parse would, or ``None`` when it cannot be.
+
+    ``pool`` holds state machines the tree's other pages finished with (``_machines.Pool``).
+    """
     settings = settings_for(root, bound)
     dependencies = utils.DependencyList()
     settings.record_dependencies = dependencies
@@ -208,7 +211,7 @@ def parse_unit(
     text.extend(lines)
     text.append("", f"internal padding after {path}", len(lines))
     text.append(f".. {_SENTINEL}", SYNTHETIC, 1)
-    machine = _SeededMachine(list(styles), stubs[-1])
+    machine = _SeededMachine(list(styles), stubs[-1], pool)
     with observing() as reads:
         LineParser().parse_lines(text, document, machine)
         after = role_labels()  # still inside the tree's registration: the page's own roles are there

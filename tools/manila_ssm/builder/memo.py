@@ -227,12 +227,20 @@ def _local_refs(schema: Any) -> list[str] | None:
     return refs
 
 
+_NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+"""Keywords whose members are schemas under names of the author's (a property may be called ``examples``)."""
+
+
 def _refers_only_to(operation: dict[str, Any], own: frozenset[str], document: dict[str, Any]) -> bool:
-    """Whether the schemas ``operation`` reaches are its group's own (and the options' fault and headers)."""
+    """Whether the schemas ``operation`` reaches are its group's own (and the options' fault and headers).
+
+    Example values are data (a sample may hold a ``$ref`` key): they are not looked into.
+    """
     components = (document.get("components") or {}).get("schemas") or {}
-    todo, seen = [operation], set()
+    todo: list[tuple[Any, bool]] = [(operation, False)]
+    seen: set[str] = set()
     while todo:
-        value = todo.pop()
+        value, named = todo.pop()
         if isinstance(value, dict):
             ref = value.get("$ref")
             if isinstance(ref, str):
@@ -242,12 +250,12 @@ def _refers_only_to(operation: dict[str, Any], own: frozenset[str], document: di
                         return False
                     if name not in seen and name in components:
                         seen.add(name)
-                        todo.append(components[name])
+                        todo.append((components[name], False))
                 elif not ref.startswith("#/components/headers/"):
                     return False
-            todo.extend(value.values())
+            todo.extend((item, key in _NAMED_SCHEMAS) for key, item in value.items() if named or key not in ("examples", "example"))
         elif isinstance(value, list):
-            todo.extend(value)
+            todo.extend((item, False) for item in value)
     return True
 
 
