@@ -30,7 +30,7 @@ def _text(document: Any, newline: str = "\n", pieces: Mapping[int, tuple[str, st
     at), and ``placed`` receives where each piece went in the text.
     """
     parts: list[str] = []
-    known = pieces or {}
+    known = pieces.get if pieces else None
     where: list[tuple[int, int]] = []
     append = parts.append
     float_text = float.__repr__
@@ -38,7 +38,7 @@ def _text(document: Any, newline: str = "\n", pieces: Mapping[int, tuple[str, st
 
     def value(o: Any, newline: str) -> None:
         kind = type(o)
-        piece = known.get(id(o))
+        piece = known(id(o)) if known is not None else None
         if piece is not None and piece[0] == newline:
             where.append((id(o), len(parts)))
             append(piece[1])
