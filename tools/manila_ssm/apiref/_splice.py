@@ -37,6 +37,8 @@ from manila_ssm.apiref._units import Frame, Start, UnitParse, name_state, parse_
 from manila_ssm.apiref._walk import Marker, Placeholder, methods_of, title_of
 
 _INVISIBLE = (nodes.comment, nodes.target, nodes.system_message, Marker, Placeholder)
+_KEPT = 4
+"""Parses kept under one key (the same page and start, other registries)."""
 
 
 class Unspliceable(Exception):
@@ -88,11 +90,14 @@ class Splicer:
         styles = state.memo.title_styles
         start = Start(tuple(styles), len(chain), labels)
         key = _key("unit", self.root, self.bound, document["source"], path, hashlib.sha256(text.encode()).hexdigest(), start)
-        unit = self._cached(key, frames, document)
+        kept = self.store.get(key)
+        kept = tuple(unit for unit in kept if isinstance(unit, UnitParse)) if isinstance(kept, tuple) else ()
+        unit = next((unit for unit in kept if self._holds(unit, frames, document)), None)
         if unit is None:
             unit = self._parse(path, text, directive, frames, list(styles))
             self.parsed.append(path)
-            self.store.put(key, unit)
+            # A page included twice from the same state but other names before it has two parses under one key.
+            self.store.put(key, (unit, *kept[: _KEPT - 1]))
         ident = _key(key, unit.frames, unit.names_read, unit.substitutions_read, unit.includers_read, unit.reads)
         self._apply(unit, ident, directive, node, [document, *chain])
         return unit.length
@@ -117,19 +122,16 @@ class Splicer:
             raise Unspliceable(f"{path} cannot be parsed on its own")
         return replace(unit, findings=(*to_findings(messages, self.locate), *unit.findings), length=len(lines))
 
-    def _cached(self, key: str, frames: tuple[Frame, ...], document: nodes.document) -> UnitParse | None:
-        unit = self.store.get(key)
-        if not isinstance(unit, UnitParse) or unit.frames != frames[: len(unit.frames)]:
-            return None
+    def _holds(self, unit: UnitParse, frames: tuple[Frame, ...], document: nodes.document) -> bool:
+        """Whether what ``unit`` read of the parser state and the files is as it was."""
         includers = document.__dict__.get("apiref_includers", {})
-        if (
-            all(name_state(document, name) == state for name, state in unit.names_read)
+        return (
+            unit.frames == frames[: len(unit.frames)]
+            and all(name_state(document, name) == state for name, state in unit.names_read)
             and all((name in document.substitution_defs) == held for name, held in unit.substitutions_read)
             and all(frozenset(includers.get(page, ())) == by for page, by in unit.includers_read)
             and all(self.fingerprint(path) == digest for path, digest in unit.reads)
-        ):
-            return unit
-        return None
+        )
 
     def _apply(self, unit: UnitParse, ident: str, directive: Any, node: nodes.Element, spine: list[nodes.Element]) -> None:
         """Move the parser state on as the page's own parse did, and mark its place."""
