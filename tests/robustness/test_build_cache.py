@@ -98,6 +98,10 @@ def _write(name: str, text: str) -> Callable[[Path], None]:
     return lambda root: (root / name).write_text(text, encoding="utf-8")
 
 
+def _append(name: str, text: str) -> Callable[[Path], None]:
+    return lambda root: (root / name).write_text((root / name).read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
 # Titles of its own only: a title another page has too, once unique and now twice here, would change
 # the state of that name for the pages after it (docutils' duplicate-name rules), and they are parsed again.
 NEW_OPERATION = """\
@@ -152,12 +156,12 @@ EDITS: dict[str, Edit] = {
         _replace("gizmos.inc", "Lists gizmos.", "Lists `clockwise <https://example.org/other>`_ gizmos."), False,
         _pages("gizmos.inc", "sprockets.inc")),
     "define a role in a page": Edit(_replace("gizmos.inc", "Lists gizmos.", ".. role:: spin\n\nLists :spin:`gizmos`."), False, WHOLE),
-    "leave index content in a page's section": Edit(lambda root: (root / "index.rst").open("a").write("\nA closing word.\n"), False, WHOLE),
+    "leave index content in a page's section": Edit(_append("index.rst", "\nA closing word.\n"), False, WHOLE),
     # widgets.inc is parsed as a page of its own now; sprockets.inc follows other names than before
     # ("Request" had been defined twice before it, now once).
     "remove a page from index.rst": Edit(_replace("index.rst", ".. include:: widgets.inc\n", ""), False, _pages("widgets.inc", "sprockets.inc")),
     "include a page inside a directive of index.rst": Edit(_replace("index.rst", ".. include:: sprockets.inc\n", ".. only:: html\n\n   .. include:: sprockets.inc\n"), False, WHOLE),
-    "include a page twice": Edit(lambda root: (root / "index.rst").open("a").write(".. include:: sprockets.inc\n"), False, _pages("sprockets.inc")),
+    "include a page twice": Edit(_append("index.rst", ".. include:: sprockets.inc\n"), False, _pages("sprockets.inc")),
     "edit a snippet a page includes": Edit(_replace("common/note.rst", "Sprockets turn", "Sprockets spin"), False, _pages("sprockets.inc")),
     "edit a sample": Edit(_replace("samples/widget-resize-request.json", "3", "4"), False),
     "break a sample": Edit(_replace("samples/widget-resize-request.json", "}", ""), False),
