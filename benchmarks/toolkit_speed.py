@@ -9,7 +9,8 @@ prints both CPU times and their ratio; ``--warm`` adds pairs where both reuse
 what the previous run left (Sphinx's pickled environment, our build cache);
 ``--edit`` adds pairs where both rebuild after one page of a copy of the tree
 got a new sentence (Sphinx re-reads the document that includes the page, i.e.
-index.rst with every page; our cache is keyed by content, so it builds again).
+index.rst with every page; our build cache parses only that page again and
+reuses the rest, ``builder.cache``).
 
 One-time setup of the baseline (this script installs nothing)::
 

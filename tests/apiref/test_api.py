@@ -19,6 +19,7 @@ CASES = Path(__file__).parent / "cases"
 
 def test_public_names() -> None:
     assert sorted(manila_ssm.apiref.__all__) == [
+        "PageCache",
         "RULES",
         "Rule",
         "StatusDef",

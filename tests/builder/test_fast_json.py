@@ -75,3 +75,20 @@ def test_plain_copy_is_deep_and_equal() -> None:
     copied["a"][0]["b"]["c"].append(3)
     copied["t"][1].append(3)
     assert original["a"][0]["b"]["c"] == [1, 2.5, None, True, "s"] and original["t"] == (1, [2])
+
+
+def test_pieces_written_before_give_the_same_text() -> None:
+    """``dumps`` with pieces (``builder.memo`` keeps the last build's) writes what it writes without them,
+    reports where each piece went, and ignores a piece written at another indent."""
+    document = {"paths": {"/a": {"get": {"x": [1, "é"]}}, "/b": {}}, "components": {"schemas": {"S": {"type": "object"}}}}
+    item, schema = document["paths"]["/a"], document["components"]["schemas"]["S"]
+    pieces = {id(item): ("\n    ", jsonio.fragment(item, "\n    ")), id(schema): ("\n      ", jsonio.fragment(schema, "\n      "))}
+    placed: dict[int, tuple[int, int]] = {}
+    text = jsonio.dumps(document, pieces, placed)
+    assert text == _reference(document)
+    for ident, (begin, end) in placed.items():
+        assert text[begin:end] == pieces[ident][1]
+    assert set(placed) == {id(item), id(schema)}
+    wrong = {id(item): ("\n  ", "NOT THIS")}
+    assert jsonio.dumps(document, wrong) == _reference(document)
+    assert jsonio.fragment({1: "a"}, "\n") is None  # json.dumps's business, never a piece

@@ -11,7 +11,10 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from manila_ssm._pickling import by_fields
 
+
+@by_fields
 @dataclass(frozen=True, slots=True, order=True)
 class Location:
     """A place in a source file; ``line`` is 1-based, ``None`` for the whole file."""
@@ -42,6 +45,7 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r}; use one of: {choices}") from None
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One defect in a source: what rule, how bad, where, what, and how to fix it."""

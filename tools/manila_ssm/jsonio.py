@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Mapping
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,8 @@ class _Unusual(Exception):
     """A value the fast path does not write; ``json.dumps`` writes it (or raises) instead."""
 
 
-def _text(document: Any) -> str:
+def _text(document: Any, newline: str = "\n", pieces: Mapping[int, tuple[str, str]] | None = None,
+          placed: dict[int, tuple[int, int]] | None = None) -> str:
     """``json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)``, the same characters, faster.
 
     With an indent, the standard library leaves its C encoder for a generator
@@ -20,15 +23,26 @@ def _text(document: Any) -> str:
     a tenth of ``spec build``. Plain JSON values (str keys; str, int, float,
     bool, None, dict, list, tuple) are written here, anything else raises
     :class:`_Unusual` and goes to ``json.dumps`` (tests compare both).
+
+    ``newline`` is the line break and indent the value starts at (for a
+    value nested in a document); ``pieces`` holds text written before for
+    values of the document (by ``id``, with the ``newline`` they were written
+    at), and ``placed`` receives where each piece went in the text.
     """
     parts: list[str] = []
+    known = pieces.get if pieces else None
+    where: list[tuple[int, int]] = []
     append = parts.append
     float_text = float.__repr__
     int_text = int.__repr__
 
     def value(o: Any, newline: str) -> None:
         kind = type(o)
-        if kind is str:
+        piece = known(id(o)) if known is not None else None
+        if piece is not None and piece[0] == newline:
+            where.append((id(o), len(parts)))
+            append(piece[1])
+        elif kind is str:
             append(encode_basestring(o))
         elif kind is dict:
             if not o:
@@ -69,16 +83,38 @@ def _text(document: Any) -> str:
         else:
             raise _Unusual
 
-    value(document, "\n")
+    value(document, newline)
+    if placed is not None and where:
+        offsets = [0, *itertools.accumulate(map(len, parts))]
+        for ident, index in where:
+            placed[ident] = (offsets[index], offsets[index + 1])
     return "".join(parts)
 
 
-def dumps(document: Any) -> str:
+def dumps(document: Any, pieces: Mapping[int, tuple[str, str]] | None = None,
+          placed: dict[int, tuple[int, int]] | None = None) -> str:
+    """The text of ``document``.
+
+    ``pieces`` are texts of some of its values, written before by
+    :func:`fragment`; ``placed`` receives where they went in the text (left
+    empty when ``json.dumps`` writes the document).
+    """
     try:
-        return _text(document) + "\n"
+        return _text(document, pieces=pieces, placed=placed) + "\n"
     except (_Unusual, RecursionError, TypeError, ValueError):
+        if placed is not None:
+            placed.clear()
         # json.dumps writes it, or raises what it always raised (circular, too deep, a bad key).
         return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def fragment(value: Any, newline: str) -> str | None:
+    """The text ``dumps`` writes for ``value`` nested at ``newline`` (line break and indent), or ``None`` when
+    ``dumps`` would leave it to ``json.dumps``."""
+    try:
+        return _text(value, newline)
+    except (_Unusual, RecursionError, TypeError, ValueError):
+        return None
 
 
 def write(path: Path, document: Any) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from manila_ssm._pickling import by_fields
 from manila_ssm.errors import Finding, Location
 
 ParameterIn = Literal["header", "path", "query", "body"]
@@ -18,6 +19,7 @@ SampleRole = Literal["request", "response"]
 JsonType = Literal["object", "array", "string", "boolean", "integer", "number", "null"]
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class ParameterDef:
     """One entry of a ``parameters.yaml`` file, as declared there."""
@@ -33,6 +35,7 @@ class ParameterDef:
     format: str | None = None
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Parameter:
     """A parameter as a page uses it: ``- name: key`` in a ``rest_parameters`` list."""
@@ -42,6 +45,7 @@ class Parameter:
     used_at: Location
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class StatusCode:
     code: int
@@ -50,6 +54,7 @@ class StatusCode:
     location: Location
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Sample:
     """A JSON example pulled in by ``literalinclude``; ``body`` is the parsed JSON."""
@@ -61,6 +66,7 @@ class Sample:
     language: str | None = None
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class BodyNode:
     """One key of a request or response body, nested as the samples show it.
@@ -76,6 +82,7 @@ class BodyNode:
     children: tuple[BodyNode, ...] = ()
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class VersionNote:
     kind: Literal["versionadded", "versionchanged", "deprecated", "versionremoved"]
@@ -84,6 +91,7 @@ class VersionNote:
     location: Location
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Admonition:
     kind: str
@@ -91,6 +99,7 @@ class Admonition:
     location: Location
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Operation:
     """One ``rest_method`` and everything its section says about it.
@@ -124,6 +133,7 @@ class Operation:
         return self.action is not None
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Section:
     """A titled section of the tree that is not itself an operation (used for tags)."""
@@ -134,6 +144,7 @@ class Section:
     admonitions: tuple[Admonition, ...] = ()
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class ApiRef:
     """A parsed page or tree: its operations in source order, plus non-fatal findings."""

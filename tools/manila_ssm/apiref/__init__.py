@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from manila_ssm.apiref._files import StatusDef, load_parameters, load_status_codes
+    from manila_ssm.apiref._incremental import PageCache
     from manila_ssm.apiref._parse import parse
     from manila_ssm.apiref.rules import RULES, Rule
 
 # Imported on first use: the build cache reads file fingerprints (``_files``) without docutils.
 _HOME = {
+    "PageCache": "_incremental",
     "StatusDef": "_files", "load_parameters": "_files", "load_status_codes": "_files",
     "parse": "_parse", "RULES": "rules", "Rule": "rules",
 }
@@ -28,4 +30,4 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
 
 
-__all__ = ["RULES", "Rule", "StatusDef", "load_parameters", "load_status_codes", "parse"]
+__all__ = ["RULES", "PageCache", "Rule", "StatusDef", "load_parameters", "load_status_codes", "parse"]

@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from manila_ssm._pickling import by_fields
 from manila_ssm.apiref import rules
 from manila_ssm.apiref._files import ParameterTable, StatusDef, UnreadableFile, confined, load_parameters, observe, load_status_codes
 from manila_ssm.errors import Finding, Location, SpecError
@@ -64,6 +66,7 @@ class Context:
             return self.path(self.root / name.lstrip("/"))
         beside = self.path(self.path(source).parent / name)
         if not beside.exists() and self.document is not None:
+            observe(beside)  # the build cache: which file is read depends on this one being absent
             # Sphinx resolves relative to the document, not the included page (Keystone's federation pages).
             in_document = self.path(self.document.parent / name)
             if in_document.exists():
@@ -75,32 +78,53 @@ class Context:
 
     def parameters(self, path: Path, at: Location) -> ParameterTable | None:
         if path not in self.parameter_files:
-            self.parameter_files[path] = self._load(load_parameters, path, at, "parameters")
+            self.parameter_files[path] = self.use("parameters", path, at)
         return self.parameter_files[path]
 
     def statuses(self, path: Path, at: Location) -> dict[int, StatusDef] | None:
         if path not in self.status_files:
-            self.status_files[path] = self._load(load_status_codes, path, at, "status")
+            self.status_files[path] = self.use("status", path, at)
         return self.status_files[path]
 
-    def _load(self, loader, path: Path, at: Location, kind: str):  # type: ignore[no-untyped-def]
-        try:
-            confined(path, self.bound or self.root)
-        except UnreadableFile as error:
-            self.add(rules.finding(error.rule, at, f"the {kind} file `{self.display(path)}` is refused: {error.reason}"))
-            return None
-        observe(path)  # a missing file that appears later must not reuse a cached build
-        if not path.exists():
-            self.add(
-                rules.finding(
-                    "source-missing-file", at, f"the {kind} file `{self.display(path)}` does not exist"
-                )
-            )
-            return None
-        try:
-            loaded, findings = loader(path, self.display(path))
-        except SpecError as error:
-            self.findings.extend(error.findings)
-            return None
-        self.findings.extend(findings)
-        return loaded
+    def use(self, kind: str, path: Path, at: Location) -> Any:
+        """The first use of a parameters or status file, at ``at``: load it, with its findings."""
+        loaded = self.load(kind, path)
+        self.findings.extend(loaded.findings_at(at))
+        return loaded.value
+
+    def load(self, kind: str, path: Path) -> Loaded:
+        return load(kind, path, self.bound or self.root, self.display(path))
+
+
+@by_fields
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A parameters or status file as loaded, and what loading it found."""
+
+    value: Any
+    """The table, or ``None`` when the file is refused, missing or unreadable."""
+    findings: tuple[Finding, ...]
+    problem: tuple[str, str] | None = None
+    """``(rule, message)`` of a refused or missing file, reported where it is first used."""
+
+    def findings_at(self, at: Location) -> list[Finding]:
+        if self.problem is not None:
+            return [rules.finding(self.problem[0], at, self.problem[1])]
+        return list(self.findings)
+
+
+def load(kind: str, path: Path, bound: Path, display: str) -> Loaded:
+    """Load the ``kind`` ("parameters" or "status") file ``path``, confined to ``bound``."""
+    try:
+        confined(path, bound)
+    except UnreadableFile as error:
+        return Loaded(None, (), (error.rule, f"the {kind} file `{display}` is refused: {error.reason}"))
+    observe(path)  # a missing file that appears later must not reuse a cached build
+    if not path.exists():
+        return Loaded(None, (), ("source-missing-file", f"the {kind} file `{display}` does not exist"))
+    loader = load_parameters if kind == "parameters" else load_status_codes
+    try:
+        table, findings = loader(path, display)
+    except SpecError as error:
+        return Loaded(None, tuple(error.findings))
+    return Loaded(table, tuple(findings))

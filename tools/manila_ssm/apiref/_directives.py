@@ -25,10 +25,12 @@ from docutils.parsers.rst import Directive, directives, languages, roles
 from docutils.parsers.rst.directives import admonitions
 from docutils.statemachine import string2lines
 
+from manila_ssm._pickling import by_fields
 from manila_ssm.apiref._files import UnreadableFile, read_text
 from manila_ssm.apiref._flattened import Flattened, repair
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Line:
     """One content line of a directive and where it came from (1-based line)."""
@@ -38,6 +40,7 @@ class Line:
     line: int
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class DirectiveData:
     name: str
@@ -291,7 +294,39 @@ def register_extension_roles(lines: Any) -> None:
                 roles.register_local_role(name.lower(), _extension_role)
 
 
-_LOCK = threading.Lock()
+def role_labels() -> tuple[tuple[str, str], ...] | None:
+    """docutils' registered roles by name, as values a cache key can hold; ``None`` when one has no such name.
+
+    A role is ours (:data:`ROLES`), a site's (:func:`_extension_role`) or one of
+    docutils' own (its canonical name); a ``.. role::`` a page defines is none
+    of these, and a parse that meets one is not cached.
+    """
+    canonical = {id(function): name for name, function in sorted(roles._role_registry.items(), reverse=True)}
+    labels = []
+    for name, function in roles._roles.items():
+        if function is _sphinx_reference:
+            labels.append((name, "sphinx"))
+        elif function is _extension_role:
+            labels.append((name, "extension"))
+        elif id(function) in canonical:
+            labels.append((name, "docutils:" + canonical[id(function)]))
+        else:
+            return None
+    return tuple(sorted(labels))
+
+
+def set_roles(labels: tuple[tuple[str, str], ...]) -> None:
+    """Make docutils' registered roles those ``labels`` name (inside :func:`registered`, which restores them)."""
+    wanted = {}
+    for name, label in labels:
+        kind, _, canonical = label.partition(":")
+        wanted[name] = {"sphinx": _sphinx_reference, "extension": _extension_role}.get(kind) or roles._role_registry[canonical]
+    for name in set(roles._roles) - set(wanted):
+        del roles._roles[name]
+    roles._roles.update(wanted)
+
+
+_LOCK = threading.RLock()  # a tree's parse parses its pages on their own inside its own (``_splice``)
 
 
 @contextmanager
@@ -326,6 +361,7 @@ def _includes_itself(document: nodes.document, including: str, path: str) -> boo
     dies with one parse. A snippet included from several pages is no cycle.
     """
     includers: dict[str, set[str]] = document.__dict__.setdefault("apiref_includers", {})
+    reads: set[str] | None = document.__dict__.get("apiref_includer_reads")  # a page parsed on its own (``_units``)
     seen, todo = set(), [including]
     while todo:
         page = todo.pop()
@@ -333,6 +369,8 @@ def _includes_itself(document: nodes.document, including: str, path: str) -> boo
             return True
         if page not in seen:
             seen.add(page)
+            if reads is not None:
+                reads.add(page)
             todo.extend(includers.get(page, ()))
     includers.setdefault(path, set()).add(including)
     return False
@@ -380,19 +418,26 @@ class Include(Directive):
             ]
         settings = document.settings
         settings.record_dependencies.add(str(path))
-        lines, flattened = repair(
-            string2lines(text, tab_width=settings.tab_width, convert_whitespace=True), str(path)
-        )
-        register_extension_roles(lines)
-        report_flattened(reporter, str(path), flattened)
+        # A tree's parse may take the page from its own parse instead (``_splice``): then only the
+        # padding goes in, so that docutils reads the index on as it would after the page.
+        splice = getattr(settings, "apiref_splice", None)
+        length = splice.splice(self, str(path), text) if splice is not None else None
+        if length is None:
+            lines, flattened = repair(
+                string2lines(text, tab_width=settings.tab_width, convert_whitespace=True), str(path)
+            )
+            register_extension_roles(lines)
+            report_flattened(reporter, str(path), flattened)
+            length = len(lines)
         # What StateMachine.insert_input does, with our line-numbered StringList.
         machine.input_lines.insert(
-            machine.line_offset + 1, "", source="internal padding after " + str(path), offset=len(lines)
+            machine.line_offset + 1, "", source="internal padding after " + str(path), offset=length
         )
         machine.input_lines.insert(
             machine.line_offset + 1, "", source="internal padding before " + str(path), offset=-1
         )
-        machine.input_lines.insert(machine.line_offset + 2, lines)
+        if splice is None:
+            machine.input_lines.insert(machine.line_offset + 2, lines)
         return []
 
 

@@ -7,63 +7,19 @@ same, plus invalid ``in`` values, wrong field types and duplicate keys.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from manila_ssm._pickling import by_fields
 from manila_ssm.apiref import rules
-from manila_ssm.apiref._yaml import load_entries
+from manila_ssm.apiref._observed import MAX_FILE_BYTES, fingerprint, note, observe, observing
 from manila_ssm.errors import Finding, Location, SpecError
 from manila_ssm.model import ParameterDef
 
 SECTION_ORDER = {"header": 1, "path": 2, "query": 3, "body": 4}
-MAX_FILE_BYTES = 8 * 1024 * 1024
-"""The largest page, parameters file or sample we read (upstream's largest file is 120 kB)."""
-
-
-_OBSERVED: ContextVar[dict[str, str] | None] = ContextVar("manila_ssm_observed_files", default=None)
-
-
-def fingerprint(path: Path) -> str:
-    """The SHA-256 of a regular file's bytes, or why the reader refuses it (what a build saw of it)."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return "missing"
-    if not stat.S_ISREG(info.st_mode):
-        return f"not-regular:{stat.S_IFMT(info.st_mode)}"
-    if info.st_size > MAX_FILE_BYTES:
-        return f"too-large:{info.st_size}"
-    try:
-        with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read(MAX_FILE_BYTES + 1)).hexdigest()
-    except OSError as error:
-        return f"unreadable:{error.errno}"
-
-
-def observe(path: Path) -> None:
-    """Note ``path`` for the build cache (``observing``); nothing happens outside such a block."""
-    seen = _OBSERVED.get()
-    if seen is not None:
-        seen[os.path.abspath(path)] = fingerprint(path)
-
-
-@contextmanager
-def observing() -> Iterator[dict[str, str]]:
-    """Collect every file read (or looked for) in the block: absolute path → ``fingerprint``."""
-    seen: dict[str, str] = {}
-    token = _OBSERVED.set(seen)
-    try:
-        yield seen
-    finally:
-        _OBSERVED.reset(token)
-
 
 class UnreadableFile(Exception):
     """A source file the toolkit refuses or cannot read; ``rule`` names the finding to report."""
@@ -124,6 +80,7 @@ def read_text(path: Path, root: Path | None = None) -> str:
 _VERSION_FIELDS = ("min_version", "max_version")
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class StatusDef:
     """One code of a ``status.yaml``: its reason texts by name (``default`` first)."""
@@ -143,6 +100,8 @@ def _read(path: Path, display: str, kind: str) -> tuple[list[tuple[Any, Any, int
         raise SpecError(
             rules.finding(error.rule, locate(error.line), f"cannot read the {kind} file: {error.reason}")
         ) from None
+    from manila_ssm.apiref._yaml import load_entries  # PyYAML: imported when a YAML file is read
+
     try:
         entries, findings = load_entries(text, locate, kind)
     except (RecursionError, ValueError) as error:  # nesting deeper than Python's stack, a 5000-digit integer
@@ -290,6 +249,7 @@ __all__ = [
     "UnreadableFile",
     "confined",
     "fingerprint",
+    "note",
     "observe",
     "observing",
     "load_parameters",

@@ -58,6 +58,11 @@ class _PooledState:
         # ours are per parse.
         self.nested_sm_cache = state_machine.apiref_pool.nested_parse_cache
 
+    def unlink(self) -> None:
+        """docutils' unlink, and the transition table too: its bound methods hold the state in a cycle."""
+        super().unlink()  # type: ignore[misc]
+        self.transitions = {}
+
 
 STATE_CLASSES: list[type] = [
     type(cls.__name__, (_PooledState, cls), {"__module__": __name__, "__doc__": cls.__doc__})
@@ -96,22 +101,40 @@ class _PooledMachine(states.NestedStateMachine):
     def release(self) -> None:
         """docutils' own unlink: break the cycles between the machine and its states."""
         states.NestedStateMachine.unlink(self)
+        self._fresh = self._fresh_states = {}  # their transition tables hold the states
+
+
+class Pool(_Pool):
+    """Finished machines shared by the parses of one tree's pages (``_splice``), released by its owner.
+
+    docutils keeps the machines of plain ``nested_parse`` calls for every
+    later parse in the process; a page parsed on its own reuses those of the
+    pages before it in the same way, instead of building its own.
+    """
+
+    def release(self) -> None:
+        """Break every cycle of the machines in the pool."""
+        for machine in self.all:
+            if machine.states is not None:
+                machine.release()
+        for machines in (self.all, self.nested_parse_cache, *self.free.values()):
+            machines.clear()  # the states still point at these lists
 
 
 class TopMachine(states.RSTStateMachine):
-    """The document's machine, owning the pool its nested machines come from."""
+    """The document's machine, owning the pool its nested machines come from (or using a shared one)."""
 
-    def __init__(self, initial_state: str = "Body", debug: bool = False) -> None:
-        self.apiref_pool = _Pool()
+    def __init__(self, initial_state: str = "Body", debug: bool = False, pool: Pool | None = None) -> None:
+        self.apiref_pool = pool or Pool()
+        self.owns_pool = pool is None
         super().__init__(STATE_CLASSES, initial_state, debug)
 
     def release(self) -> None:
-        """Break every cycle of the parse's machines (the pool ends with the parse)."""
-        for machine in self.apiref_pool.all:
-            if machine.states is not None:
-                machine.release()
+        """Break every cycle of the parse's machines (its own pool ends with the parse)."""
+        if self.owns_pool:
+            self.apiref_pool.release()
         self.apiref_pool = _Pool()
         self.unlink()
 
 
-__all__ = ["STATE_CLASSES", "TopMachine"]
+__all__ = ["STATE_CLASSES", "Pool", "TopMachine"]

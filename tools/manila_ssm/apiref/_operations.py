@@ -13,16 +13,13 @@ import re
 import unicodedata
 from typing import Any
 
-import yaml
-from docutils import nodes
 
 from manila_ssm.apiref import rules
 from manila_ssm.apiref._actions import with_bodies
 from manila_ssm.apiref._context import Context
-from manila_ssm.apiref._directives import DirectiveData, Line, apiref_node
+from manila_ssm.apiref._directives import DirectiveData, Line
 from manila_ssm.apiref._samples import read_sample
-from manila_ssm.apiref._walk import RawOperation, Scoped
-from manila_ssm.yamlio import FastSafeLoader
+from manila_ssm.apiref._walk import Note, RawOperation, Scoped
 from manila_ssm.errors import Location
 from manila_ssm.model import Admonition, Operation, Parameter, Sample, StatusCode, VersionNote
 
@@ -73,19 +70,23 @@ def _simple_list(lines: tuple[Line, ...]) -> list[Any] | None:
 
 def _yaml_list(ctx: Context, data: DirectiveData, at: Location) -> list[tuple[Any, Line]]:
     """The directive content as a YAML list, each entry with the line that starts it."""
-    text = "\n".join(line.text for line in data.lines)
-    try:
-        parsed = _simple_list(data.lines)
-        if parsed is None:
+    parsed = _simple_list(data.lines)
+    if parsed is None:
+        import yaml  # PyYAML: imported for the first list that is not `- name: reference` or `- 404`
+
+        from manila_ssm.yamlio import FastSafeLoader
+
+        text = "\n".join(line.text for line in data.lines)
+        try:
             parsed = yaml.load(text, Loader=FastSafeLoader) if text.strip() else []
-    except (yaml.YAMLError, ValueError, RecursionError) as error:  # also 5000-digit integers, 1000-deep lists
-        reason = str(error) or type(error).__name__
-        ctx.add(
-            rules.finding(
-                "directive-invalid", at, f"the content of `{data.name}` is not a YAML list: {reason[:300]}"
+        except (yaml.YAMLError, ValueError, RecursionError) as error:  # also 5000-digit integers, 1000-deep lists
+            reason = str(error) or type(error).__name__
+            ctx.add(
+                rules.finding(
+                    "directive-invalid", at, f"the content of `{data.name}` is not a YAML list: {reason[:300]}"
+                )
             )
-        )
-        return []
+            return []
     if not isinstance(parsed, list):
         ctx.add(
             rules.finding(
@@ -183,13 +184,11 @@ class _Builder:
         return path
 
     def _item(self, item: Scoped) -> None:
-        node = item.node
-        if isinstance(node, nodes.Admonition):
-            where = self.ctx.locate(node.source or self.raw.method.source, node.line)
-            self.fields["admonitions"].append(Admonition(node.tagname, node.astext().strip(), where))
+        data = item.item
+        if isinstance(data, Note):
+            where = self.ctx.locate(data.source or self.raw.method.source, data.line)
+            self.fields["admonitions"].append(Admonition(data.tagname, data.text, where))
             return
-        assert isinstance(node, apiref_node)
-        data = node.data
         at = self.ctx.locate(data.source, data.line)
         handler = getattr(self, "_" + data.name, None)
         if handler is not None:

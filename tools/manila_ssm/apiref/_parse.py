@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from docutils import nodes, utils
+import docutils
+from docutils import utils
 
 from manila_ssm.apiref import rules
 from manila_ssm.apiref._context import Context
-from manila_ssm.apiref._directives import apiref_node
+from manila_ssm.apiref._directives import DirectiveData, apiref_node
 from manila_ssm.apiref._files import UnreadableFile, read_text
+from manila_ssm.apiref._incremental import PageCache, Part
 from manila_ssm.apiref._operations import build_operation
-
-_HTTP_WORD = re.compile(r"^[A-Z]+$")
-from manila_ssm.apiref._rst import parse_document
-from manila_ssm.apiref._walk import Walked, walk
+from manila_ssm.apiref._rst import dismantle, parse_document
+from manila_ssm.apiref._splice import Unspliceable
+from manila_ssm.apiref._walk import Marker, Walked, walk, walk_parts
 from manila_ssm.errors import Finding, Location, Severity, SpecError
 from manila_ssm.model import Admonition, ApiRef, Operation, Section
 
+_HTTP_WORD = re.compile(r"^[A-Z]+$")
 _PAGE_SUFFIXES = (".inc", ".rst")
+SPLICING_DOCUTILS = ((0, 23),)
+"""docutils versions whose parser ``_splice`` is shown exact for (the tests run on them); others parse trees whole."""
 
 
 def _page_and_root(source: Path) -> tuple[Path, Path, bool]:
@@ -33,7 +38,8 @@ def _page_and_root(source: Path) -> tuple[Path, Path, bool]:
 
 @dataclass(frozen=True, slots=True)
 class _Page:
-    walked: Walked
+    parts: tuple[Part, ...]
+    title: str
     findings: list[Finding]
     included: frozenset[Path]
     includers: dict[str, set[str]]
@@ -41,26 +47,47 @@ class _Page:
     toctree: tuple[Path, ...] = ()
 
 
-def _read_page(ctx: Context, page: Path) -> _Page | None:
+def _read_page(ctx: Context, page: Path, cache: PageCache | None = None, tree: bool = False) -> _Page | None:
+    """A page parsed as a document; with ``cache``, from earlier parses (a tree's pages spliced, ``_splice``)."""
     try:
         text = read_text(page, ctx.bound or ctx.root)
     except UnreadableFile as error:
         ctx.add(rules.finding(error.rule, Location(ctx.display(page), error.line), f"cannot read the page: {error.reason}"))
         return None
     dependencies = utils.DependencyList()
-    document, findings = parse_document(page, text, ctx.locate, dependencies, ctx.root, ctx.bound)
-    toctree = _toctree_pages(ctx, document, findings)
+    if cache is not None and not tree:
+        parsed = cache.page(ctx, page, text)
+        findings = list(parsed.findings)
+        toctree = _toctree_pages(ctx, parsed.toctrees, findings)
+        includers: dict[str, set[str]] = {}
+        for included, by in parsed.includers:
+            includers.setdefault(included, set()).add(by)
+        parts: tuple[Part, ...] = (Part(parsed.walk, parsed.ident),)
+        return _Page(parts, parsed.walk.title, findings, frozenset(ctx.path(n) for n in parsed.included), includers, toctree)
+    splice = cache.splicer(ctx) if cache is not None else None
+    document, findings = parse_document(page, text, ctx.locate, dependencies, ctx.root, ctx.bound, splice=splice)
+    toctrees = (
+        node.data if isinstance(node, apiref_node) else data
+        for node in document.findall(lambda n: isinstance(n, (apiref_node, Marker)))
+        for data in (node.toctrees if isinstance(node, Marker) else (node.data,))
+    )
+    toctree = _toctree_pages(ctx, (data for data in toctrees if data.name == "toctree"), findings)
     includers = document.__dict__.get("apiref_includers", {})
-    return _Page(walk(document), findings, frozenset(ctx.path(name) for name in dependencies.list), includers, toctree)
+    if splice is None:
+        walked = walk(document)
+        parts, title = (Part(walked),), walked.title
+    else:
+        split = walk_parts(document)
+        parts = tuple(Part(walked, ident) for walked, _, ident in split)
+        title = next((walked.title for walked, has_sections, _ in split if has_sections), "")
+        dismantle(document)
+    return _Page(parts, title, findings, frozenset(ctx.path(name) for name in dependencies.list), includers, toctree)
 
 
-def _toctree_pages(ctx: Context, document: nodes.document, findings: list[Finding]) -> tuple[Path, ...]:
+def _toctree_pages(ctx: Context, entries: Iterable[DirectiveData], findings: list[Finding]) -> tuple[Path, ...]:
     """The pages a page's ``toctree`` entries name, as Sphinx finds them (``name`` + ``.rst``)."""
     pages: list[Path] = []
-    for node in document.findall(apiref_node):
-        data = node.data
-        if data.name != "toctree":
-            continue
+    for data in entries:
         for line in data.lines:
             entry = line.text.strip()
             if entry.endswith(">") and "<" in entry:
@@ -86,7 +113,7 @@ def _toctree_pages(ctx: Context, document: nodes.document, findings: list[Findin
     return tuple(pages)
 
 
-def _orphans(ctx: Context, root: Path, index: Path, included: frozenset[Path]) -> list[tuple[Path, _Page]]:
+def _orphans(ctx: Context, root: Path, index: Path, included: frozenset[Path], cache: PageCache | None) -> list[tuple[Path, _Page]]:
     """Pages of the tree that no ``include`` reaches, parsed (os-api-ref keeps pages beside index.rst).
 
     A page that only another orphan includes (a snippet) is not an orphan itself.
@@ -102,7 +129,7 @@ def _orphans(ctx: Context, root: Path, index: Path, included: frozenset[Path]) -
         (path, page)
         for path in candidates
         if path != ctx.path(index) and path not in included
-        for page in [_read_page(ctx, path)]
+        for page in [_read_page(ctx, path, cache)]
         if page is not None
     ]
     reached = frozenset().union(*(page.included for _, page in parsed))
@@ -163,15 +190,12 @@ def _pages_without_operations(
 def _sections(ctx: Context, walked: Walked) -> list[Section]:
     result = []
     for raw in walked.sections:
-        notes = tuple(
-            Admonition(n.tagname, n.astext().strip(), ctx.locate(n.source or raw.source, n.line))
-            for n in raw.admonitions
-        )
+        notes = tuple(Admonition(n.tagname, n.text, ctx.locate(n.source or raw.source, n.line)) for n in raw.admonitions)
         result.append(Section(raw.title, raw.description, ctx.locate(raw.source, raw.line), notes))
     return result
 
 
-def _tree_pages(ctx: Context, first: _Page, index: Path) -> list[tuple[Path, _Page]]:
+def _tree_pages(ctx: Context, first: _Page, index: Path, cache: PageCache | None) -> list[tuple[Path, _Page]]:
     """The pages the index's toctrees reach (transitively), in toctree order, each once."""
     seen = {ctx.path(index)}
     found: list[tuple[Path, _Page]] = []
@@ -181,14 +205,14 @@ def _tree_pages(ctx: Context, first: _Page, index: Path) -> list[tuple[Path, _Pa
         if path in seen:
             continue
         seen.add(path)
-        page = _read_page(ctx, path)
+        page = _read_page(ctx, path, cache)
         if page is not None:
             found.append((path, page))
             todo.extend(page.toctree)
     return found
 
 
-def parse(source: Path, *, strict: bool = False, tolerant: bool = False) -> ApiRef:
+def parse(source: Path, *, strict: bool = False, tolerant: bool = False, cache: PageCache | None = None) -> ApiRef:
     """Parse an os-api-ref page (``.inc``/``.rst``), a tree's ``index.rst``, or a folder holding one.
 
     Defects come back as ``ApiRef.findings``. Input that cannot be modelled
@@ -199,26 +223,40 @@ def parse(source: Path, *, strict: bool = False, tolerant: bool = False) -> ApiR
     out (a sample, a parameters file, an included page) and stays a finding.
     A tree's ``toctree`` entries are its pages too.
     Locations are relative to the tree root (the folder of ``source``).
+    With ``cache``, pages and operations parsed before are reused where that
+    gives the same result (``_incremental``).
     """
     source = Path(source)
+    if cache is not None and docutils.__version_info__[:2] not in SPLICING_DOCUTILS:
+        cache.whole = f"docutils {docutils.__version__} is not one the page cache is shown exact for"
+        cache = None
+    if cache is not None:
+        try:
+            return _parse(source, strict, tolerant, cache)
+        except Unspliceable as error:
+            cache.whole = str(error)
+    return _parse(source, strict, tolerant, None)
+
+
+def _parse(source: Path, strict: bool, tolerant: bool, cache: PageCache | None) -> ApiRef:
     page, root, tree = _page_and_root(source)
     ctx = Context(Path(os.path.abspath(root)))
     ctx.bound = confining_root(ctx.root)
-    walked: list[Walked] = []
+    pages: list[_Page] = []
     documents: list[Path] = []
-    first = _read_page(ctx, page)
+    first = _read_page(ctx, page, cache, tree)
     if first is not None:
-        walked.append(first.walked)
+        pages.append(first)
         documents.append(ctx.path(page))
         ctx.findings.extend(first.findings)
         if tree:
-            reached = _tree_pages(ctx, first, page)
+            reached = _tree_pages(ctx, first, page, cache)
             included = first.included.union(*(p.included for _, p in reached), (path for path, _ in reached))
             for path, parsed in reached:
-                walked.append(parsed.walked)
+                pages.append(parsed)
                 documents.append(path)
                 ctx.findings.extend(parsed.findings)
-            for orphan, parsed in _orphans(ctx, root, page, included):
+            for orphan, parsed in _orphans(ctx, root, page, included, cache):
                 ctx.add(
                     rules.finding(
                         "page-not-included",
@@ -226,21 +264,26 @@ def parse(source: Path, *, strict: bool = False, tolerant: bool = False) -> ApiR
                         f"`{ctx.display(orphan)}` is not included by `{ctx.display(page)}`; parsed on its own",
                     )
                 )
-                walked.append(parsed.walked)
+                pages.append(parsed)
                 documents.append(orphan)
                 ctx.findings.extend(parsed.findings)
     operations: list[Operation] = []
     sections: list[Section] = []
-    for document, result in zip(documents, walked):
+    for document, parsed in zip(documents, pages):
         ctx.document = document
-        for raw in result.operations:
-            operation = build_operation(ctx, raw)
+        for part in parsed.parts:
+            if cache is not None:
+                built = cache.build(ctx, part)
+                found, sections_found = list(built.operations), built.sections
+            else:
+                walked = part.walked
+                found = [build_operation(ctx, raw) for raw in walked.operations]
+                sections_found = tuple(_sections(ctx, walked))
             # `rest_method:: /v2/x` (no method) was reported as directive-invalid; its URL is not a
             # method, so there is no operation to build (Sphinx renders nothing useful either).
-            if operation.path and _HTTP_WORD.match(operation.method):
-                operations.append(operation)
-        sections.extend(_sections(ctx, result))
-        for stray in result.stray_methods:
+            operations += (operation for operation in found if operation.path and _HTTP_WORD.match(operation.method))
+            sections.extend(sections_found)
+        for stray in (stray for part in parsed.parts for stray in part.stray_methods):
             ctx.add(
                 rules.finding(
                     "method-outside-section",
@@ -255,7 +298,7 @@ def parse(source: Path, *, strict: bool = False, tolerant: bool = False) -> ApiR
         raise SpecError([f for f in ctx.findings if rules.is_fatal(f) or f.severity >= Severity.ERROR])
     return ApiRef(
         root=ctx.root.as_posix(),
-        title=walked[0].title if walked else "",
+        title=pages[0].title if pages else "",
         operations=tuple(operations),
         sections=tuple(sections),
         parameter_files=tuple(

@@ -54,19 +54,29 @@ def errata_overlay() -> Overlay:
     return load_overlay(paths.spec_dir() / "errata.overlay.yaml", display="spec/errata.overlay.yaml")
 
 
-def build_source(source: Path, options: BuildOptions | None = None) -> BuildResult:
+def build_source(source: Path, options: BuildOptions | None = None, store: Any = None) -> BuildResult:
     """Parse an api-ref page, tree or folder and build its OpenAPI (sources relative to the data root when inside it).
 
     Without ``options``, the tree's own (``manila_ssm.builder.detect``). Nothing
     in the source is fatal: what cannot be read is left out and reported.
+    With a ``store`` (``builder.cache.PageStore``), what earlier builds made
+    of the same pages and operations is reused (``apiref.PageCache``,
+    ``builder.memo``), and the result's ``memo`` serves the later steps.
     """
-    from manila_ssm.apiref import parse
+    from manila_ssm.apiref import PageCache, parse
     from manila_ssm.builder.openapi import BuildResult, build_openapi
 
-    api = parse(source, tolerant=True)
+    options = options or options_for(source)
+    cache = PageCache(store) if store is not None else None
+    api = parse(source, tolerant=True, cache=cache)
     base = paths.data_root() if _inside(source, paths.data_root()) else Path(api.root).parent
-    built = build_openapi(api, options or options_for(source), base)
-    return BuildResult(built.document, (*api.findings, *built.findings))
+    memo = None
+    if cache is not None:
+        from manila_ssm.builder.memo import BuildMemo
+
+        memo = BuildMemo(store, cache.origin, options, str(base))
+    built = build_openapi(api, options, base, memo)
+    return BuildResult(built.document, (*api.findings, *built.findings), memo)
 
 
 def build_documented(page: Path | None = None, options: BuildOptions | None = None) -> BuildResult:

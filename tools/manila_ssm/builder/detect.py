@@ -13,11 +13,14 @@ Manila string reaches another service's document.
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from manila_ssm import paths
+from manila_ssm.apiref._observed import MAX_FILE_BYTES, note, observe
 from manila_ssm.builder.options import BuildOptions, load_options
 
 _LEGACY = re.compile(r"\bX-OpenStack-([A-Za-z]+)-API-Version\b")
@@ -47,8 +50,14 @@ def _peek(path: Path) -> str:
     """A regular file's text, or OSError: a FIFO, device or huge file is not read (it could hang
     or exhaust memory; the parser reports it with its location)."""
     if not path.is_file() or path.stat().st_size > _MAX_PEEK:
+        observe(path)  # the build cache: options detected from this file hold while it does
         raise OSError(f"{path}: not a regular file of reasonable size")
-    return path.read_text(encoding="utf-8", errors="replace")
+    data = path.read_bytes()
+    if len(data) <= MAX_FILE_BYTES:
+        note(str(path), hashlib.sha256(data).hexdigest())  # ``fingerprint``'s digest, from the bytes read
+    else:
+        observe(path)
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")  # as read_text reads
 
 
 def _conf_values(root: Path) -> dict[str, str]:
@@ -92,13 +101,28 @@ def _index_title(root: Path) -> str | None:
     return None
 
 
+def _first(pattern: re.Pattern[str], literal: str, text: str) -> re.Match[str] | None:
+    """``pattern.search(text)`` for a pattern whose matches start with ``literal``, found by the literal.
+
+    A pattern led by ``\\b`` is tried at every position of the tree's text (a megabyte);
+    ``str.find`` goes to the candidates.
+    """
+    start = text.find(literal)
+    while start != -1:
+        match = pattern.match(text, start)
+        if match is not None:
+            return match
+        start = text.find(literal, start + 1)
+    return None
+
+
 def tree_facts(source: Path) -> TreeFacts:
     """The facts of the tree holding ``source`` (a page, an index.rst or a folder)."""
     root = _root(source)
     conf = _conf_values(root)
     text = _page_text(root)
-    legacy = _LEGACY.search(text)
-    modern = _MODERN.search(text)
+    legacy = _first(_LEGACY, "X-OpenStack-", text)
+    modern = _first(_MODERN, "OpenStack-API-Version", text)
     repo = conf.get("openstackdocs_repo_name", "")
     service = (
         repo.rsplit("/", 1)[-1]
@@ -118,16 +142,19 @@ def tree_facts(source: Path) -> TreeFacts:
     )
 
 
-def manila_options() -> BuildOptions:
-    """Manila's options: ``spec/build-options.yaml``."""
-    return load_options(paths.spec_dir() / "build-options.yaml")
+def manila_options(load: Callable[[Path], BuildOptions] = load_options) -> BuildOptions:
+    """Manila's options: ``spec/build-options.yaml`` (read by ``load``)."""
+    return load(paths.spec_dir() / "build-options.yaml")
 
 
-def options_for(source: Path) -> BuildOptions:
-    """The options of the tree holding ``source``: Manila's for Manila's tree, detected ones otherwise."""
+def options_for(source: Path, load: Callable[[Path], BuildOptions] = load_options) -> BuildOptions:
+    """The options of the tree holding ``source``: Manila's for Manila's tree, detected ones otherwise.
+
+    ``load`` reads an options file (the build cache keeps them by content).
+    """
     facts = tree_facts(source)
     if facts.is_manila:
-        return manila_options()
+        return manila_options(load)
     return BuildOptions(
         title=facts.title or f"{facts.service.capitalize()} API",
         schema_id_prefix=f"urn:openstack:{_slug(facts.service)}:schema",

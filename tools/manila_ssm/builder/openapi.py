@@ -11,8 +11,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from manila_ssm._pickling import by_fields
 from manila_ssm.builder import naming
 from manila_ssm.builder._plain import plain_copy
 from manila_ssm.builder.operations import Context, build_operation, parameters_for
@@ -30,10 +31,72 @@ class BuildResult:
 
     document: dict[str, Any]
     findings: tuple[Finding, ...]
+    memo: Any = None
+    """What the build reused and kept (``builder.memo.BuildMemo``), for the steps after it; ``None`` without a cache."""
 
 
-def build_openapi(api: ApiRef, options: BuildOptions, source_base: Path | None = None) -> BuildResult:
-    """Build the OpenAPI document of ``api``; source locations are made relative to ``source_base``."""
+@by_fields
+@dataclass(frozen=True, slots=True)
+class Group:
+    """What one method and URL (and its twin URL form) adds to the document.
+
+    ``asked`` is whether each schema name it tried was taken when it started
+    (its names depend on nothing else of the other groups); ``added`` the names it took.
+    """
+
+    items: tuple[tuple[str, dict[str, Any]], ...]
+    tags: tuple[str, ...]
+    schemas: tuple[tuple[str, Any], ...]
+    asked: tuple[tuple[str, bool], ...]
+    added: tuple[str, ...]
+    findings: tuple[Finding, ...]
+
+
+class GroupMemo(Protocol):
+    """Groups of earlier builds (``builder.memo``): ``key`` names a group's inputs, ``None`` when it cannot."""
+
+    def key(self, method: str, path: str, ops: list[Operation], urls: list[str]) -> str | None: ...
+
+    def get(self, key: str, names: set[str]) -> Group | None: ...
+
+    def put(self, key: str, group: Group, urls: list[str], method: str) -> None: ...
+
+
+class _Asking(set[str]):
+    """The schema names a group takes, answering "taken?" from the names before it too, and noting what it asked."""
+
+    def __init__(self, before: set[str]) -> None:
+        super().__init__()
+        self.before = before
+        self.asked: dict[str, bool] = {}
+
+    def __contains__(self, name: object) -> bool:
+        if name not in self.asked:
+            self.asked[name] = name in self.before  # type: ignore[index]
+        return self.asked[name] or super().__contains__(name)  # type: ignore[index]
+
+
+def _group(ops: list[Operation], path: str, method: str, urls: list[str], ctx: Context) -> Group:
+    """Build one group, apart: what it adds to the document is applied by the caller."""
+    names = _Asking(ctx.names)
+    own = Context(options=ctx.options, where=ctx.where, schemas={}, names=names, findings=[])
+    operation = build_operation(ops, path, own)
+    items = []
+    for url in urls:
+        item = plain_copy(operation)
+        if url != path:
+            item["parameters"] = parameters_for(ops, url, own)
+        items.append((url, item))
+    return Group(tuple(items), tuple(operation["tags"]), tuple(own.schemas.items()), tuple(names.asked.items()),
+                 tuple(sorted(set.__iter__(names))), tuple(own.findings))
+
+
+def build_openapi(api: ApiRef, options: BuildOptions, source_base: Path | None = None, memo: GroupMemo | None = None) -> BuildResult:
+    """Build the OpenAPI document of ``api``; source locations are made relative to ``source_base``.
+
+    ``memo`` supplies groups (method and URL) built before from the same
+    sections, where no schema name they took has been taken since.
+    """
     findings: list[Finding] = []
     ctx = Context(options=options, where=_relative_to(Path(api.root), source_base), schemas={}, names=set(), findings=findings)
     groups: dict[tuple[str, str], list[Operation]] = {}
@@ -50,14 +113,20 @@ def build_openapi(api: ApiRef, options: BuildOptions, source_base: Path | None =
             path = "/" + path
             if (method, path) in groups:
                 continue
-        operation = build_operation(ops, path, ctx)
-        for url in _url_forms(path, options.optional_path_parameter, groups, method, project_versions):
-            item = plain_copy(operation)
-            if url != path:
-                item["parameters"] = parameters_for(ops, url, ctx)
+        urls = list(_url_forms(path, options.optional_path_parameter, groups, method, project_versions))
+        key = memo.key(method, path, ops, urls) if memo is not None else None
+        group = memo.get(key, ctx.names) if memo is not None and key is not None else None
+        if group is None:
+            group = _group(ops, path, method, urls, ctx)
+            if memo is not None and key is not None:
+                memo.put(key, group, urls, method)
+        ctx.schemas.update(group.schemas)
+        ctx.names.update(group.added)
+        findings.extend(group.findings)
+        for url, item in group.items:
             built.append((url, method, item, ops[0]))
             paths.setdefault(url, {})[method.lower()] = item
-        for tag in operation["tags"]:
+        for tag in group.tags:
             if tag not in tags:
                 tags.append(tag)
     _name_operations(built, options.optional_path_parameter, findings)

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jsonschema_rs
 
@@ -64,14 +64,32 @@ def _dialect_validator() -> Any:
     return jsonschema_rs.validator_for(dialect, registry=registry, validate_formats=True)
 
 
-def check_openapi(document: Mapping[str, Any]) -> list[Problem]:
-    """Every problem openapi-spec-validator would report on ``document`` (empty when valid)."""
+class CheckMemo(Protocol):
+    """Keyword-stage results of earlier builds (``builder.memo``): kept by content, under string keys."""
+
+    def content(self, value: Any) -> str | None: ...
+
+    def get(self, key: str) -> Any: ...
+
+    def put(self, key: str, value: Any) -> None: ...
+
+
+def check_openapi(document: Mapping[str, Any], memo: CheckMemo | None = None) -> list[Problem]:
+    """Every problem openapi-spec-validator would report on ``document`` (empty when valid).
+
+    ``memo`` supplies the keyword stage's verdict on path items checked
+    before (``_Traced``); the meta-schema stage always checks the whole document.
+    """
     problems = [
         Problem(tuple(error.instance_path), error.message)
         for error in _document_validator().iter_errors(document)
     ]
-    problems += _Keywords(document).run()
-    return problems
+    if memo is not None:
+        try:
+            return problems + _Traced(document, memo).run()
+        except _Untraceable:
+            pass
+    return problems + _Keywords(document).run()
 
 
 class _Keywords:
@@ -96,15 +114,31 @@ class _Keywords:
         paths = self.document.get("paths")
         if isinstance(paths, dict):
             for url, item in paths.items():
-                self.path_item(str(url), self.deref(item), ("paths", url))
+                self.item(url, item)
         components = self.deref(self.document.get("components"))
         if isinstance(components, dict) and isinstance(components.get("schemas"), dict):
             for name, schema in components["schemas"].items():
                 self.schema(schema, ("components", "schemas", name))
         return self.problems
 
+    def item(self, url: Any, item: Any) -> None:
+        self.path_item(str(url), self.deref(item), ("paths", url))
+
     def add(self, path: tuple[Any, ...], message: str) -> None:
         self.problems.append(Problem(path, message))
+
+    def resolve(self, ref: str) -> Any:
+        """The target of a local ``$ref`` (``_MISSING`` when there is none)."""
+        target: Any = self.document
+        for part in ref[1:].split("/")[1:]:
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(target, dict) and part in target:
+                target = target[part]
+            elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+                target = target[int(part)]
+            else:
+                return _MISSING
+        return target
 
     def deref(self, value: Any, depth: int = 0) -> Any:
         """``value`` with a local ``$ref`` followed (as jsonschema-path does), else unchanged."""
@@ -112,15 +146,9 @@ class _Keywords:
             ref = value["$ref"]
             if not ref.startswith("#"):
                 return value
-            target: Any = self.document
-            for part in ref[1:].split("/")[1:]:
-                part = part.replace("~1", "/").replace("~0", "~")
-                if isinstance(target, dict) and part in target:
-                    target = target[part]
-                elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
-                    target = target[int(part)]
-                else:
-                    return value
+            target = self.resolve(ref)
+            if target is _MISSING:
+                return value
             value, depth = target, depth + 1
         return value
 
@@ -221,8 +249,12 @@ class _Keywords:
             if extra:
                 self.add(at, f"Required list has not defined properties: {sorted(set(map(str, extra)))}")
         if "default" in schema and (schema["default"] is not None or schema.get("nullable") is not True):
+            self.whole_document()
             for reason in _default_errors(self.document, schema, schema["default"]):
                 self.add((*at, "default"), reason)
+
+    def whole_document(self) -> None:
+        """A check that reads the whole document is about to run (``_Traced`` keeps no verdict then)."""
 
     def properties_of(self, schema: Any, depth: int = 0) -> set[Any]:
         schema = self.deref(schema)
@@ -236,6 +268,93 @@ class _Keywords:
             if keyword in schema:
                 found |= self.properties_of(schema[keyword], depth + 1)
         return found
+
+
+_MISSING = object()
+
+
+class _Untraceable(Exception):
+    """A path item's check read another path item: the keyword stage runs without the memo."""
+
+
+class _Traced(_Keywords):
+    """The keyword stage, reusing the verdict on each path item checked before with the same content.
+
+    A path item's check depends on the item, on the components its ``$ref``s
+    reach, on whether those were checked already (each schema is checked
+    once, where it is first reached) and on the operationIds seen. Its
+    verdict is kept with those: the content digest of each target, whether
+    it was checked before and after, and its operationIds; it is reused only
+    where all of them are the same, and replaying it marks the targets
+    checked as the check did. A check that reads the whole document (a
+    ``default``) is not kept; one that reaches into another path item
+    makes the whole stage run as :class:`_Keywords` does. Schemas are
+    checked once per object: the memo is for documents whose path items
+    share no object with each other or with the components (``build_openapi``
+    copies every item), where that is the same as once per place.
+    """
+
+    def __init__(self, document: Mapping[str, Any], memo: CheckMemo) -> None:
+        super().__init__(document)
+        self.memo = memo
+        self.trace: dict[str, Any] | None = None
+
+    def item(self, url: Any, item: Any) -> None:
+        digest = self.memo.content(item)
+        key = f"keywords:{url!r}:{digest}" if digest is not None else None
+        if key is not None and self._replay(self.memo.get(key)):
+            return
+        self.trace = {"refs": {}, "first": {}, "ids": [], "whole": False}
+        before = len(self.problems)
+        super().item(url, item)
+        trace, self.trace = self.trace, None
+        if key is None or trace["whole"]:
+            return
+        refs = tuple((ref, None if target is _MISSING else self.memo.content(target)) for ref, target in trace["refs"].items())
+        states = tuple(
+            (ref, trace["first"][id(target)], (id(target) in self.meta_checked, id(target) in self.visited))
+            for ref, target in trace["refs"].items() if target is not _MISSING
+        )
+        self.memo.put(key, (tuple(self.problems[before:]), refs, states, tuple(trace["ids"])))
+
+    def _replay(self, kept: Any) -> bool:
+        if not (isinstance(kept, tuple) and len(kept) == 4):
+            return False
+        problems, refs, states, ids = kept
+        targets = {ref: self.resolve(ref) for ref, _ in refs}
+        if any((None if targets[ref] is _MISSING else self.memo.content(targets[ref])) != digest for ref, digest in refs):
+            return False
+        if any((id(targets[ref]) in self.meta_checked, id(targets[ref]) in self.visited) != before for ref, before, _ in states):
+            return False
+        if any(_hashable(operation_id) in self.operation_ids for operation_id in ids):
+            return False
+        for ref, _, (meta, visited) in states:
+            if meta:
+                self.meta_checked.add(id(targets[ref]))
+            if visited:
+                self.visited.add(id(targets[ref]))
+        self.operation_ids.update(_hashable(operation_id) for operation_id in ids)
+        self.problems += problems
+        return True
+
+    def resolve(self, ref: str) -> Any:
+        target = super().resolve(ref)
+        if self.trace is not None:
+            if not ref.startswith("#/components/"):
+                raise _Untraceable(ref)
+            self.trace["refs"].setdefault(ref, target)
+            if target is not _MISSING:
+                self.trace["first"].setdefault(id(target), (id(target) in self.meta_checked, id(target) in self.visited))
+        return target
+
+    def operation(self, url: str, method: str, operation: Any, shared: list[Any] | None, at: tuple[Any, ...]) -> None:
+        if self.trace is not None and isinstance(operation, dict) and "operationId" in operation:
+            self.trace["ids"].append(operation["operationId"])
+        super().operation(url, method, operation, shared, at)
+
+    def whole_document(self) -> None:
+        if self.trace is not None:
+            self.trace["whole"] = True
 
 
 def _default_errors(document: Mapping[str, Any], schema: dict[str, Any], value: Any) -> Iterator[str]:
@@ -260,4 +379,4 @@ def _hashable(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool, type(None))) else json.dumps(value, sort_keys=True, default=str)
 
 
-__all__ = ["Problem", "check_openapi"]
+__all__ = ["CheckMemo", "Problem", "check_openapi"]

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from manila_ssm.errors import Finding, Location, Severity, SpecError
 
 
@@ -59,11 +57,20 @@ _KEYS = {
 
 def load_options(path: Path) -> BuildOptions:
     """Read build options from a YAML mapping; unknown keys are errors, not ignored."""
+    import yaml  # imported here: a rebuild that has the options kept (builder.commands) needs no PyYAML
+
+    from manila_ssm.yamlio import FastSafeLoader
+
     where = Location(str(path))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise SpecError(_finding(where, f"cannot read build options: {error.strerror}")) from None
+    try:
+        try:
+            data = yaml.load(text, Loader=FastSafeLoader)
+        except yaml.YAMLError:
+            data = yaml.safe_load(text)  # PyYAML's own loader says what is wrong, in its words
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
