@@ -155,6 +155,15 @@ EDITS: dict[str, Edit] = {
     "add a link whose name another page's link has, to another address": Edit(
         _replace("gizmos.inc", "Lists gizmos.", "Lists `clockwise <https://example.org/other>`_ gizmos."), False,
         _pages("gizmos.inc", "sprockets.inc")),
+    # docutils unnames the first definition of a substitution another page defines again (the cached
+    # stand-in for it must carry its name, or the duplicate crashes the build)
+    "define a substitution in two pages": Edit(
+        lambda root: (_append("gizmos.inc", "\n.. |spin| replace:: one\n")(root),
+                      _append("widgets.inc", "\n.. |spin| replace:: two\n")(root)), False, _pages("gizmos.inc", "widgets.inc")),
+    "use a substitution another page defines": Edit(
+        lambda root: (_append("gizmos.inc", "\n.. |spin| replace:: turn\n")(root),
+                      _replace("widgets.inc", "========\nWidgets", "========\nWidgets |spin|")(root)), False,
+        _pages("gizmos.inc", "widgets.inc")),
     "define a role in a page": Edit(_replace("gizmos.inc", "Lists gizmos.", ".. role:: spin\n\nLists :spin:`gizmos`."), False, WHOLE),
     "leave index content in a page's section": Edit(_append("index.rst", "\nA closing word.\n"), False, WHOLE),
     # widgets.inc is parsed as a page of its own now; sprockets.inc follows other names than before

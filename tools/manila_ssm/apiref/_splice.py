@@ -156,7 +156,7 @@ class Splicer:
         for name, state in unit.names_written:
             set_name_state(document, name, state)
         for name in unit.substitutions_written:
-            document.substitution_defs.setdefault(name, nodes.substitution_definition())
+            document.substitution_defs.setdefault(name, nodes.substitution_definition(names=[name]))
         includers = document.__dict__.setdefault("apiref_includers", {})
         for page, by in unit.includers_added:
             includers.setdefault(page, set()).add(by)

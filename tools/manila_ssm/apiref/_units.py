@@ -194,7 +194,7 @@ def parse_unit(
     for name, state in names.items():
         set_name_state(document, name, state)
     for name in substitutions:
-        document.substitution_defs[name] = nodes.substitution_definition()
+        document.substitution_defs[name] = nodes.substitution_definition(names=[name])  # a duplicate unnames it
     document.apiref_includers = {page: set(by) for page, by in includers.items()}
     seen = _Recorder({}, {}, set())
     _instrument(document, seen)

@@ -307,8 +307,10 @@ def run(
             send_headers["Content-Type"] = case.media_type
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         answers: list[Any] = []
-        # patience=1: fuzzing stops at the first timeout (the client raises TargetStoppedAnswering); under
-        # its own name, so that it stops the generated requests only, not a lane's scenario (suite/lanes.py)
+        # patience=1: fuzzing stops at the first timeout (the client raises TargetStoppedAnswering), counted
+        # under a name of its own so that it stops the generated requests only, never a lane's scenario
+        # (suite/lanes.py); an action the scenarios found unanswered is not fuzzed either.
+        client.breaker.check(action)
         exchange = client.send("POST", url, send_headers, data, on_response=answers.append,
                                operation=f"{action} (generated)", patience=1)
         well_formed = mode == "positive" or upstream_accepts(action, body)
