@@ -33,7 +33,7 @@ from manila_ssm.apiref._directives import register_extension_roles, report_flatt
 from manila_ssm.apiref._flattened import repair
 from manila_ssm.apiref._machines import Pool
 from manila_ssm.apiref._rst import Locate, to_findings
-from manila_ssm.apiref._units import Frame, Start, UnitParse, name_state, parse_unit, set_name_state
+from manila_ssm.apiref._units import Frame, Start, UnitParse, name_state, parse_unit, sections_above, set_name_state
 from manila_ssm.apiref._walk import Marker, Placeholder, methods_of, title_of
 
 _INVISIBLE = (nodes.comment, nodes.target, nodes.system_message, Marker, Placeholder)
@@ -82,7 +82,7 @@ class Splicer:
         if (machine is not top and not nested_list) or node is not top.node or not isinstance(node, (nodes.section, nodes.document)):
             raise Unspliceable(f"{path} is included inside another construct")
         document = state.document
-        chain = _sections_above(node)
+        chain = sections_above(node)
         frames = tuple(_frame(section) for section in chain)
         labels = role_labels()
         if labels is None:
@@ -184,14 +184,6 @@ def _frame(section: nodes.Element) -> Frame:
     if isinstance(section, Placeholder):
         return Frame(title_of(section), section.source, section.methods)
     return Frame(title_of(section), section.source, bool(methods_of(section)))
-
-
-def _sections_above(node: nodes.Element) -> list[nodes.Element]:
-    chain = []
-    while isinstance(node, nodes.section):
-        chain.append(node)
-        node = node.parent
-    return chain[::-1]
 
 
 __all__ = ["Splicer", "UnitStore", "Unspliceable"]

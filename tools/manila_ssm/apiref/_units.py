@@ -231,7 +231,7 @@ def parse_unit(
             attach = depth
     if any(frame.methods for frame in frames[: max(attach, 0)]):
         return None  # its sections would be parts of another page's operation
-    chain = _sections_above(exit_node)
+    chain = sections_above(exit_node)
     exit_depth = sum(1 for section in chain if isinstance(section, Placeholder))
     has_sections = any(not isinstance(s, Placeholder) for s in document.findall(nodes.section))
     unit = UnitParse(
@@ -271,7 +271,8 @@ def _sentinel_parent(document: nodes.document) -> nodes.Element | None:
     return parent if isinstance(parent, (nodes.section, nodes.document)) else None
 
 
-def _sections_above(node: nodes.Element) -> list[nodes.section]:
+def sections_above(node: nodes.Element) -> list[nodes.section]:
+    """``node`` and the sections it sits in, outermost first (``node`` itself when it is a section)."""
     chain = []
     while isinstance(node, nodes.section):
         chain.append(node)
@@ -279,4 +280,4 @@ def _sections_above(node: nodes.Element) -> list[nodes.section]:
     return chain[::-1]
 
 
-__all__ = ["Frame", "NameState", "Start", "Style", "SYNTHETIC", "UnitParse", "name_state", "parse_unit", "set_name_state"]
+__all__ = ["Frame", "NameState", "Start", "Style", "SYNTHETIC", "UnitParse", "name_state", "parse_unit", "sections_above", "set_name_state"]

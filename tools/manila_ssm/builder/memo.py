@@ -27,6 +27,7 @@ from typing import Any
 from manila_ssm import jsonio
 from manila_ssm.builder.openapi import Group
 from manila_ssm.builder.options import BuildOptions
+from manila_ssm.builder.pointers import MISSING, resolve
 from manila_ssm.errors import Finding
 from manila_ssm.model import Operation
 
@@ -116,8 +117,8 @@ class BuildMemo:
             here = todo.pop()
             if here in found:
                 continue
-            target = _resolve(document, here)
-            if target is _MISSING:
+            target = resolve(document, here)
+            if target is MISSING:
                 found[here] = None
                 continue
             found[here] = self.content(target)
@@ -190,21 +191,7 @@ class _Checks:
         return digest
 
 
-_MISSING = object()
 _BASE_CHANGING = frozenset({"$id", "$anchor", "$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor"})
-
-
-def _resolve(document: Any, pointer: str) -> Any:
-    target = document
-    for part in pointer[2:].split("/") if pointer != "#" else []:
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(target, dict) and part in target:
-            target = target[part]
-        elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
-            target = target[int(part)]
-        else:
-            return _MISSING
-    return target
 
 
 def _local_refs(schema: Any) -> list[str] | None:

@@ -30,6 +30,9 @@ from typing import Any, Protocol
 
 import jsonschema_rs
 
+from manila_ssm.builder import pointers
+from manila_ssm.builder.pointers import MISSING
+
 _SPEC_SCHEMA = ("openapi_spec_validator", "resources/schemas/v3.1/schema.json")
 _DIALECT = ("openapi_schema_validator", "schemas/oas3.1/metaschema.json")
 _VOCABULARY = ("openapi_schema_validator", "schemas/oas3.1/vocabularies/base")
@@ -128,17 +131,8 @@ class _Keywords:
         self.problems.append(Problem(path, message))
 
     def resolve(self, ref: str) -> Any:
-        """The target of a local ``$ref`` (``_MISSING`` when there is none)."""
-        target: Any = self.document
-        for part in ref[1:].split("/")[1:]:
-            part = part.replace("~1", "/").replace("~0", "~")
-            if isinstance(target, dict) and part in target:
-                target = target[part]
-            elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
-                target = target[int(part)]
-            else:
-                return _MISSING
-        return target
+        """The target of a local ``$ref`` (``MISSING`` when there is none)."""
+        return pointers.resolve(self.document, ref)
 
     def deref(self, value: Any, depth: int = 0) -> Any:
         """``value`` with a local ``$ref`` followed (as jsonschema-path does), else unchanged."""
@@ -147,7 +141,7 @@ class _Keywords:
             if not ref.startswith("#"):
                 return value
             target = self.resolve(ref)
-            if target is _MISSING:
+            if target is MISSING:
                 return value
             value, depth = target, depth + 1
         return value
@@ -270,7 +264,6 @@ class _Keywords:
         return found
 
 
-_MISSING = object()
 
 
 class _Untraceable(Exception):
@@ -310,10 +303,10 @@ class _Traced(_Keywords):
         trace, self.trace = self.trace, None
         if key is None or trace["whole"]:
             return
-        refs = tuple((ref, None if target is _MISSING else self.memo.content(target)) for ref, target in trace["refs"].items())
+        refs = tuple((ref, None if target is MISSING else self.memo.content(target)) for ref, target in trace["refs"].items())
         states = tuple(
             (ref, trace["first"][id(target)], (id(target) in self.meta_checked, id(target) in self.visited))
-            for ref, target in trace["refs"].items() if target is not _MISSING
+            for ref, target in trace["refs"].items() if target is not MISSING
         )
         self.memo.put(key, (tuple(self.problems[before:]), refs, states, tuple(trace["ids"])))
 
@@ -322,7 +315,7 @@ class _Traced(_Keywords):
             return False
         problems, refs, states, ids = kept
         targets = {ref: self.resolve(ref) for ref, _ in refs}
-        if any((None if targets[ref] is _MISSING else self.memo.content(targets[ref])) != digest for ref, digest in refs):
+        if any((None if targets[ref] is MISSING else self.memo.content(targets[ref])) != digest for ref, digest in refs):
             return False
         if any((id(targets[ref]) in self.meta_checked, id(targets[ref]) in self.visited) != before for ref, before, _ in states):
             return False
@@ -343,7 +336,7 @@ class _Traced(_Keywords):
             if not ref.startswith("#/components/"):
                 raise _Untraceable(ref)
             self.trace["refs"].setdefault(ref, target)
-            if target is not _MISSING:
+            if target is not MISSING:
                 self.trace["first"].setdefault(id(target), (id(target) in self.meta_checked, id(target) in self.visited))
         return target
 

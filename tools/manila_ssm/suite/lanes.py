@@ -71,9 +71,11 @@ def lane_of(item: pytest.Item) -> LaneMark | None:
     return LaneMark(name, server)
 
 
-def runs_in_lane(item: pytest.Item) -> bool:
-    """A marked test pytest will run as it is: one it may skip or expect to fail stays in the main thread."""
-    return lane_of(item) is not None and not any(item.get_closest_marker(m) for m in ("skip", "skipif", "xfail"))
+def lane_to_run(item: pytest.Item) -> LaneMark | None:
+    """The lane of a marked test pytest will run as it is; ``None`` for the others (one pytest may skip or
+    expect to fail stays in the main thread)."""
+    mark = lane_of(item)
+    return None if mark is None or any(item.get_closest_marker(m) for m in ("skip", "skipif", "xfail")) else mark
 
 
 def blocked(marks: Iterable[LaneMark], pool: ServerPool) -> str | None:

@@ -61,7 +61,7 @@ class _State:
         self.written: list[Path] = []
         self.summary: reports.Summary | None = None
         self.prefetch: Prefetch | None = None
-        self.lane_items: list[pytest.Item] = []  # marked ssm_lane, moved last (suite/lanes.py)
+        self.lane_items: list[tuple[pytest.Item, lanes.LaneMark]] = []  # marked ssm_lane, moved last (suite/lanes.py)
         self.lanes: lanes.Lanes | None = None  # started with the session when they may run side by side
         self.lanes_blocked: str | None = None
         self.settled = False  # start-up objects are exempt from garbage collection (gcpause) until the end
@@ -173,14 +173,14 @@ def _lanes_last(config: pytest.Config, state: _State, items: list[pytest.Item]) 
     and not when pytest only sets up (``--setup-only``: no test body runs).
     """
     assert state.config is not None
-    marked = [item for item in items if lanes.runs_in_lane(item)]  # every mark is checked, in every mode
+    marked = {item: mark for item in items if (mark := lanes.lane_to_run(item))}  # checked in every mode
     options = config.option
     if state.config.embedded or state.config.lanes == "off" or hasattr(config, "workerinput") or \
             getattr(options, "setuponly", False) or getattr(options, "setupplan", False):
         return
     if marked:
-        items[:] = [item for item in items if item not in marked] + marked
-        state.lane_items = marked
+        items[:] = [item for item in items if item not in marked] + list(marked)
+        state.lane_items = list(marked.items())
 
 
 def fuzz_job(item: pytest.Item) -> tuple[str, str] | None:
@@ -240,14 +240,12 @@ def _start_lanes(state: _State, session: SuiteSession) -> None:
     """Start the lane tests in their threads, each with its own sink, when they may run side by side."""
     if not state.lane_items:
         return
-    marks = [lanes.lane_of(item) for item in state.lane_items]
-    state.lanes_blocked = lanes.blocked([m for m in marks if m is not None], session.pool)
+    state.lanes_blocked = lanes.blocked([mark for _, mark in state.lane_items], session.pool)
     if state.lanes_blocked is not None:
         return
     session.pool.idle()  # chosen first, so that no lane takes it
     runs = []
-    for item, mark in zip(state.lane_items, marks):
-        assert mark is not None
+    for item, mark in state.lane_items:
         sink = RecordSink(item.nodeid)
         item.stash[ITEM_SINK] = sink
         runs.append(lanes.LaneRun(item, mark.name, Conformance(session, Verifier(session.catalogue, session.contract,
