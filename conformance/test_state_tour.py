@@ -140,9 +140,11 @@ def test_every_state_on_a_real_target(ssm) -> None:
         return destination
 
     def ask_late(server: str, transient: str) -> None:
-        """Complete and cancel while the source shows ``transient`` (a state its worker leaves by itself)."""
+        """Complete and cancel while the source shows ``transient`` (a state its worker leaves by itself),
+        then its progress if it still shows it (the model's progress rows for that state; asked last, so
+        that it takes no time from the refusals)."""
         came, seen = wait(transient, server, lambda s: not s.endswith(PHASE1_DONE), interval=TRANSIENT_POLL)
-        for action in LATE:
+        for action in (*LATE, "migration_get_progress"):
             if not (came and seen.endswith(transient)):
                 return
             ssm.action(server, action)  # judged in the state just seen

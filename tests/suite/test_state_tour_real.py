@@ -31,7 +31,10 @@ def _tour_requirements() -> tuple[str, ...]:
 
 
 REQUIREMENTS = _tour_requirements()
-AIMED = [v for v in BROKEN if v.expected in REQUIREMENTS]
+# The tour also asks progress while the source shows completing or cancel in progress, where the model's
+# progress rows judge the answer: a variant wrong only there is the tour's to catch on a real target.
+IN_TRANSIENT_STATES = ("progress-names-source-task-state",)
+AIMED = [v for v in BROKEN if v.expected in REQUIREMENTS or v.name in IN_TRANSIENT_STATES]
 ROLES = (("stateful", "ref@gamma"), ("idle", "ref@alpha"))
 
 
@@ -61,7 +64,8 @@ def test_the_tour_decides_every_requirement_it_declares(pytester: pytest.Pyteste
     """The control: the unbroken target, the same selection as every variant below."""
     result, outcomes = _tour(pytester, None)
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-2500:]
-    assert {r: outcomes.get(r) for r in REQUIREMENTS} == {r: "pass" for r in REQUIREMENTS}
+    decided = (*REQUIREMENTS, *{v.expected for v in AIMED})
+    assert {r: outcomes.get(r) for r in decided} == {r: "pass" for r in decided}
     result.stdout.fnmatch_lines(["*test_state_tour.py*"])
 
 
